@@ -1,0 +1,148 @@
+"""A plan as stored: its indicators, targets, stages, industry chains, bodies and tasks.
+
+Rows are created and updated from a plan file by `keju.planning.services.load_plan`;
+each is keyed by (plan, code) so that loading again updates in place.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Plan(models.Model):
+    code = models.CharField(max_length=64, unique=True)
+    title = models.CharField(max_length=200)
+    zone_name = models.CharField(max_length=200)
+    plan_start = models.PositiveSmallIntegerField()
+    plan_end = models.PositiveSmallIntegerField()
+    baseline_year = models.PositiveSmallIntegerField()
+    source_file = models.CharField(max_length=500, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True, help_text="sha256 of the loaded plan file")
+    document = models.JSONField(default=dict, help_text="the validated plan, as exported")
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PlanItem(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=64)
+    source = models.CharField(_("出处"), max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["plan", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="%(class)s_unique_code_per_plan"),
+        ]
+
+
+class Direction(models.TextChoices):
+    UP = "up", _("越大越好")
+    DOWN = "down", _("越小越好")
+
+
+class Indicator(PlanItem):
+    name = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200, blank=True)
+    unit = models.CharField(max_length=32)
+    direction = models.CharField(max_length=4, choices=Direction.choices, default=Direction.UP)
+    headline = models.BooleanField(default=False)
+    additive = models.BooleanField(default=False)
+    formula = models.JSONField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(PlanItem):
+    name = models.CharField(max_length=100)
+    start_year = models.PositiveSmallIntegerField()
+    end_year = models.PositiveSmallIntegerField()
+    summary = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TargetKind(models.TextChoices):
+    LEVEL = "level", _("期末水平")
+    INCREMENT = "increment", _("新增")
+    CUMULATIVE = "cumulative", _("累计")
+
+
+class Target(PlanItem):
+    """A quantitative aim: for one indicator, one org unit and a year or a stage."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets")
+    org_unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="targets")
+    stage = models.ForeignKey(Stage, null=True, blank=True, on_delete=models.CASCADE, related_name="targets")
+    kind = models.CharField(max_length=12, choices=TargetKind.choices, default=TargetKind.LEVEL)
+    start_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    year = models.PositiveSmallIntegerField()
+    value = models.FloatField()
+    comparison = models.CharField(max_length=6, default=">=")
+    note = models.TextField(blank=True)
+
+
+class Baseline(PlanItem):
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="baselines")
+    org_unit = models.ForeignKey("orgs.OrgUnit", null=True, blank=True, on_delete=models.CASCADE)
+    scope = models.CharField(max_length=100, blank=True)
+    start_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    year = models.PositiveSmallIntegerField()
+    value = models.FloatField()
+
+
+class IndustryChain(PlanItem):
+    name = models.CharField(max_length=100)
+    group_code = models.CharField(max_length=64)
+    group_name = models.CharField(max_length=100)
+    platforms = models.PositiveIntegerField()
+    alliances = models.PositiveIntegerField()
+    achievements = models.PositiveIntegerField()
+    new_products = models.PositiveIntegerField()
+    districts = models.ManyToManyField("orgs.OrgUnit", blank=True, related_name="industry_chains")
+    description = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GoverningBody(PlanItem):
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=32)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    lead_department = models.CharField(max_length=100, blank=True)
+    org_unit = models.ForeignKey("orgs.OrgUnit", null=True, blank=True, on_delete=models.SET_NULL)
+    duties = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("未启动")
+    IN_PROGRESS = "in_progress", _("推进中")
+    DONE = "done", _("已完成")
+    DELAYED = "delayed", _("滞后")
+
+
+class Task(PlanItem):
+    """A reform or experiment task of the plan, tracked until done."""
+
+    title = models.TextField()
+    kind = models.CharField(max_length=32)
+    category = models.CharField(max_length=200)
+    working_group = models.ForeignKey(
+        GoverningBody, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    responsibility_basis = models.TextField(blank=True)
+    quantity_indicator = models.ForeignKey(Indicator, null=True, blank=True, on_delete=models.SET_NULL)
+    quantity_value = models.FloatField(null=True, blank=True)
+    # Tracking state belongs to the office, not to the plan file: reloading keeps it.
+    status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.NOT_STARTED)
+    due_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.title[:40]
