@@ -84,7 +84,8 @@ class GoverningBody(Sourced):
 
 class Indicator(Sourced):
     code: Code
-    name: str = Field(description="the Chinese name exactly as the plan writes it")
+    name: str = Field(description="the Chinese name exactly as the plan writes it, without the unit")
+    label: str | None = Field(default=None, description="the row label as printed, unit included")
     name_en: str | None = None
     unit: str
     direction: Direction = "up"
