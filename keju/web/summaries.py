@@ -1,0 +1,103 @@
+"""Read-only summaries of a loaded plan and its zone for the web pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Q
+
+from keju.orgs.models import EnterprisePlacement, OrgLevel, OrgUnit
+from keju.planning.models import Baseline, Indicator, Plan, Target
+
+# Register counts that the plan sets district targets for, with the register flag they count.
+REGISTER_COUNTS: dict[str, Q] = {
+    "enterprises_total": Q(),
+    "industrial_enterprises": Q(enterprise__is_industrial=True),
+    "above_scale_industrial_enterprises": Q(enterprise__is_above_scale=True),
+    "high_tech_enterprises": Q(enterprise__is_high_tech_enterprise=True),
+}
+
+
+def current_plan(code: str | None = None) -> Plan | None:
+    plans = Plan.objects.order_by("-loaded_at")
+    if code:
+        plans = plans.filter(code=code)
+    return plans.first()
+
+
+def zone_of(plan: Plan) -> OrgUnit:
+    return OrgUnit.objects.get(plan=plan, level=OrgLevel.ZONE)
+
+
+@dataclass
+class HeadlineRow:
+    indicator: Indicator
+    baseline: Baseline | None
+    target: Target | None
+
+
+def headline_rows(plan: Plan) -> list[HeadlineRow]:
+    zone = zone_of(plan)
+    indicators = list(Indicator.objects.filter(plan=plan, headline=True).order_by("id"))
+    baselines = {
+        b.indicator_id: b
+        for b in Baseline.objects.filter(indicator__in=indicators, org_unit=zone, year=plan.baseline_year)
+    }
+    targets = {
+        t.indicator_id: t
+        for t in Target.objects.filter(
+            indicator__in=indicators, org_unit=zone, year=plan.plan_end, kind="level", stage__isnull=True
+        )
+    }
+    return [HeadlineRow(i, baselines.get(i.id), targets.get(i.id)) for i in indicators]
+
+
+def register_counts(plan: Plan, on: date) -> dict[int, dict[str, int]]:
+    """Active enterprises per district on a date, by register count code."""
+    placements = EnterprisePlacement.objects.filter(
+        enterprise__plan=plan, valid_from__lte=on, enterprise__opened_on__lte=on
+    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+    placements = placements.filter(Q(enterprise__closed_on__isnull=True) | Q(enterprise__closed_on__gt=on))
+    aggregates = {code: Count("id", filter=condition) for code, condition in REGISTER_COUNTS.items()}
+    rows = placements.values("district_id").annotate(**aggregates)
+    return {row.pop("district_id"): row for row in rows}
+
+
+@dataclass
+class DistrictRow:
+    district: OrgUnit
+    cells: list[tuple[int | None, float | None]]  # (registered now, plan target) per count code
+
+
+def district_rows(plan: Plan, on: date) -> tuple[list[Indicator], list[DistrictRow]]:
+    indicators = list(Indicator.objects.filter(plan=plan, code__in=REGISTER_COUNTS).order_by("id"))
+    districts = list(OrgUnit.objects.filter(plan=plan, level=OrgLevel.DISTRICT).order_by("id"))
+    targets = {
+        (t.indicator_id, t.org_unit_id): t.value
+        for t in Target.objects.filter(
+            indicator__in=indicators, org_unit__in=districts, year=plan.plan_end, stage__isnull=True
+        )
+    }
+    counts = register_counts(plan, on)
+    rows = [
+        DistrictRow(
+            d,
+            [(counts.get(d.id, {}).get(i.code, 0), targets.get((i.id, d.id))) for i in indicators],
+        )
+        for d in districts
+    ]
+    return indicators, rows
+
+
+def org_tree(plan: Plan) -> list[tuple[OrgUnit, list]]:
+    """The org units as nested (unit, children) pairs, from the zone down."""
+    units = list(OrgUnit.objects.filter(plan=plan).order_by("id"))
+    children: dict[int | None, list[OrgUnit]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+
+    def build(parent_id: int | None) -> list[tuple[OrgUnit, list]]:
+        return [(u, build(u.id)) for u in children.get(parent_id, [])]
+
+    return build(None)
