@@ -7,14 +7,51 @@ that a typo in the YAML is an error, not a silently ignored line.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 Code = str  # a short ASCII identifier, unique within its list
 Direction = Literal["up", "down"]
 Comparison = Literal[">=", "<=", "=", "approx"]
 OrgLevel = Literal["zone", "city", "district", "park"]
+ORG_LEVELS: tuple[OrgLevel, ...] = ("zone", "city", "district", "park")
+
+# Enterprise classifications a formula may filter on, e.g. `sum(KJ101.value_added[industrial])`.
+# They come from the enterprise register and the enterprise's own report, not from the plan.
+ENTERPRISE_FLAGS: dict[str, str] = {
+    "industrial": "工业企业",
+    "above_scale": "规模以上工业企业",
+    "high_tech_enterprise": "高新技术企业",
+    "high_tech_industry": "高技术产业企业",
+    "strategic_emerging": "战略性新兴产业企业",
+}
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    """One `sum(FORM.field[flag])` term of a formula expression."""
+
+    form: str
+    field: str
+    flag: str | None = None
+
+
+_TERM = re.compile(r"sum\(\s*(\w+)\.(\w+)\s*(?:\[\s*(\w+)\s*\])?\s*\)")
+
+
+def parse_expression(expr: str) -> list[FieldRef]:
+    """Parse `sum(F.a) + sum(F.b[flag])`; raise ValueError (Chinese message) on bad syntax."""
+    terms = [t.strip() for t in expr.split("+")]
+    refs: list[FieldRef] = []
+    for term in terms:
+        match = _TERM.fullmatch(term)
+        if match is None:
+            raise ValueError(f"公式项 “{term}” 格式错误,应为 sum(报表.字段) 或 sum(报表.字段[标志])")
+        refs.append(FieldRef(match[1], match[2], match[3]))
+    return refs
 
 
 class Item(BaseModel):
@@ -48,6 +85,22 @@ class Formula(Item):
         default=None, description="which official convention the plan chose, said in the reports"
     )
 
+    @field_validator("numerator", "denominator")
+    @classmethod
+    def _parses(cls, expr: str | None) -> str | None:
+        if expr is not None:
+            parse_expression(expr)
+        return expr
+
+    def numerator_terms(self) -> list[FieldRef]:
+        return parse_expression(self.numerator)
+
+    def denominator_terms(self) -> list[FieldRef]:
+        return parse_expression(self.denominator) if self.denominator else []
+
+    def field_refs(self) -> list[FieldRef]:
+        return self.numerator_terms() + self.denominator_terms()
+
 
 class Zone(Sourced):
     code: Code
@@ -66,6 +119,7 @@ class OrgUnit(Sourced):
     level: OrgLevel
     kind: str | None = Field(default=None, description="e.g. 国家级新区, 国家高新区, 核心创新区, 工业集中区")
     parent: Code | None = None
+    area_km2: float | None = None
     leading_industries: list[str] = []
 
 
@@ -73,12 +127,18 @@ class GoverningBody(Sourced):
     code: Code
     name: str
     kind: Literal[
-        "consultation", "leading_group", "office", "working_group", "city_office", "district_committee",
+        "consultation",
+        "leading_group",
+        "office",
+        "working_group",
+        "city_office",
+        "district_committee",
         "advisory",
     ]
     parent: Code | None = None
     lead_department: str | None = None
     org_unit: Code | None = Field(default=None, description="the org unit this body runs, if any")
+    members: list[str] = Field(default=[], description="member bodies or parties, as the plan names them")
     duties: str = ""
 
 
@@ -91,6 +151,7 @@ class Indicator(Sourced):
     direction: Direction = "up"
     headline: bool = Field(default=False, description="one of the headline indicators (专栏1)")
     additive: bool = Field(default=False, description="values of parts sum to the whole (counts, amounts)")
+    description: str = ""
     baseline: YearValue | None = None
     target: TargetValue | None = None
     formula: Formula | None = None
@@ -105,7 +166,10 @@ class Target(Sourced):
 
     code: Code
     indicator: Code
-    org_unit: Code | None = Field(default=None, description="default: the zone")
+    org_unit: Code | None = Field(default=None, description="default: the zone, unless `scope` is set")
+    scope: str | None = Field(
+        default=None, description="when the aim is not for an org unit of the zone, e.g. 兰白两市"
+    )
     kind: Literal["level", "increment", "cumulative"] = "level"
     start_year: int | None = None
     year: int
@@ -115,20 +179,34 @@ class Target(Sourced):
 
 
 class Baseline(Sourced):
-    """A figure the plan states for its base year (or an earlier period)."""
+    """A figure the plan states for its base year (or an earlier period).
+
+    kind: `level` — the value in `year`; `cumulative` — the sum over [start_year, year];
+    `annual_average` — the yearly average over [start_year, year] (e.g. a growth rate).
+    """
 
     code: Code
     indicator: Code
     org_unit: Code | None = None
-    scope: str | None = Field(default=None, description="when the figure is not for an org unit, e.g. 兰白两市")
+    scope: str | None = Field(
+        default=None, description="when the figure is not for an org unit, e.g. 兰白两市"
+    )
+    kind: Literal["level", "cumulative", "annual_average"] = "level"
     year: int
     start_year: int | None = None
     value: float
+    note: str | None = None
 
 
 class StageIncrement(Item):
     indicator: Code
     value: float
+
+
+class Quantity(StageIncrement):
+    """A countable aim of a task; `comparison` as in targets ("以上" >=, "左右" approx)."""
+
+    comparison: Comparison = ">="
 
 
 class Stage(Sourced):
@@ -162,6 +240,7 @@ class IndustryChain(Sourced):
     group: Code
     targets: ChainTargets
     districts: list[Code] = []
+    parks: list[Code] = Field(default=[], description="the named parks the chain relies on")
     description: str = ""
 
 
@@ -170,11 +249,16 @@ class Task(Sourced):
     title: str
     kind: Literal["experiment_theme", "reform_breakthrough", "program_item"]
     category: str = Field(description="the 专栏 heading the task belongs to")
+    theme: str | None = Field(
+        default=None, description="the sub-heading within the category, e.g. 管理体制试验"
+    )
+    description: str = ""
+    org_unit: Code | None = Field(default=None, description="the org unit the task is for, if not the zone")
     working_group: Code | None = None
     responsibility_basis: str | None = Field(
         default=None, description="where the plan assigns it to the working group"
     )
-    quantity: StageIncrement | None = Field(default=None, description="a countable aim, if the task states one")
+    quantity: Quantity | None = Field(default=None, description="a countable aim, if the task states one")
 
 
 class Plan(Item):
@@ -192,3 +276,37 @@ class Plan(Item):
     industry_chains: list[IndustryChain] = []
     tasks: list[Task] = []
     forms: list[str] = Field(default=[], description="form files, relative to the plan file")
+    chain_indicators: dict[str, Code] = Field(
+        default={},
+        description="the indicator each chain / group target key counts, e.g. platforms: rd_platforms;"
+        " `cumulative_output` names the indicator of the groups' cumulative output",
+    )
+
+    # Where each item sits in the plan file: (path in the document) -> line; set by the loader.
+    _file: str = PrivateAttr(default="")
+    _lines: dict[tuple[str | int, ...], int] = PrivateAttr(default_factory=dict)
+
+    def location(self, *path: str | int) -> str:
+        """`file:line path` of an item, for messages (just the path when not loaded from a file)."""
+        text = format_path(path)
+        line = lookup_line(self._lines, path)
+        if not self._file:
+            return text
+        return f"{self._file}:{line} {text}" if line else f"{self._file} {text}"
+
+
+def format_path(path: tuple[str | int, ...]) -> str:
+    """("indicators", 3, "unit") -> "indicators[3].unit"."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def lookup_line(lines: dict[tuple[str | int, ...], int], path: tuple[str | int, ...]) -> int | None:
+    """The line of `path`, or of its nearest recorded ancestor (a missing key: its mapping)."""
+    for end in range(len(path), -1, -1):
+        line = lines.get(tuple(path[:end]))
+        if line is not None:
+            return line
+    return None
