@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,26 +14,86 @@ class Role(models.TextChoices):
     EVALUATOR = "evaluator", _("第三方评估")
 
 
+# Roles whose scope is the whole zone.
+ZONE_ROLES = frozenset({Role.OFFICE_STAFF, Role.WORKING_GROUP_STAFF, Role.EVALUATOR})
+
+
 class RoleAssignment(models.Model):
     """One role of one user, limited to a scope.
 
     enterprise_reporter → `enterprise`; district_reviewer → a district `org_unit`;
     office_staff, working_group_staff, evaluator → the zone `org_unit`
-    (working_group_staff also names its `working_group`).
+    (working_group_staff also names its `working_group`). Create them with
+    `keju.accounts.services.assign_role`, which checks the levels as well.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
-    role = models.CharField(max_length=24, choices=Role.choices)
-    org_unit = models.ForeignKey("orgs.OrgUnit", null=True, blank=True, on_delete=models.CASCADE)
-    enterprise = models.ForeignKey("orgs.Enterprise", null=True, blank=True, on_delete=models.CASCADE)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles", verbose_name=_("用户")
+    )
+    role = models.CharField(_("角色"), max_length=24, choices=Role.choices)
+    # PROTECT: reloading a plan must not silently take away someone's access.
+    org_unit = models.ForeignKey(
+        "orgs.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("组织单元")
+    )
+    enterprise = models.ForeignKey(
+        "orgs.Enterprise", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("企业")
+    )
     working_group = models.ForeignKey(
-        "planning.GoverningBody", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "planning.GoverningBody",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("工作小组"),
     )
 
     class Meta:
+        verbose_name = _("角色分配")
+        verbose_name_plural = _("角色分配")
+        ordering = ["user", "role", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "role", "org_unit", "enterprise"], name="role_unique"),
+            # The shape of the scope; levels (district vs zone) are checked by assign_role.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        role=Role.ENTERPRISE_REPORTER,
+                        enterprise__isnull=False,
+                        org_unit__isnull=True,
+                        working_group__isnull=True,
+                    )
+                    | Q(
+                        role__in=[Role.DISTRICT_REVIEWER, Role.OFFICE_STAFF, Role.EVALUATOR],
+                        enterprise__isnull=True,
+                        org_unit__isnull=False,
+                        working_group__isnull=True,
+                    )
+                    | Q(
+                        role=Role.WORKING_GROUP_STAFF,
+                        enterprise__isnull=True,
+                        org_unit__isnull=False,
+                        working_group__isnull=False,
+                    )
+                ),
+                name="role_scope_matches_role",
+            ),
+            # Partial unique indexes, because NULLs never collide in a plain one.
+            models.UniqueConstraint(
+                fields=["user", "enterprise"],
+                condition=Q(enterprise__isnull=False),
+                name="role_unique_enterprise",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "working_group"],
+                condition=Q(working_group__isnull=False),
+                name="role_unique_working_group",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "org_unit"],
+                condition=Q(enterprise__isnull=True, working_group__isnull=True),
+                name="role_unique_org_unit",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} · {self.get_role_display()}"
+        scope = self.enterprise or self.working_group or self.org_unit
+        return f"{self.user} · {self.get_role_display()} · {scope}"

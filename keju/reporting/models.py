@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from keju.reporting.querysets import ReportQuerySet
+
 
 class ReportStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
@@ -33,7 +35,9 @@ class Report(models.Model):
     enterprise = models.ForeignKey(
         "orgs.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
     )
-    org_unit = models.ForeignKey("orgs.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
+    org_unit = models.ForeignKey(
+        "orgs.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
     # The district the respondent belonged to in this period, fixed when the report is made.
     district = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
     values = models.JSONField(default=dict)
@@ -42,6 +46,8 @@ class Report(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -63,3 +69,6 @@ class Report(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["form_code", "year", "district"])]
+
+    def __str__(self) -> str:
+        return f"{self.form_code} {self.period} #{self.pk}"

@@ -1,0 +1,3 @@
+"""Fixtures shared across the apps (see keju.planning.testing)."""
+
+from keju.planning.testing import plan  # noqa: F401
