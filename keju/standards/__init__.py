@@ -1,0 +1,1 @@
+"""Pure checks of Chinese national code standards (no Django)."""
