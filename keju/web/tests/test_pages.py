@@ -64,6 +64,13 @@ def test_overview_counts_registered_enterprises_against_district_targets(client,
     assert "1 / 1000" in page  # 兰州新区
 
 
+def test_plan_page_lists_targets_chains_and_bodies_including_scoped_targets(client, plan):
+    page = client.get(reverse("plan")).content.decode()
+    assert "兰白两市" in page  # a target the plan sets for the two cities, not for the zone
+    assert "化工" in page and "现代服务业" in page
+    assert "政策财经组" in page and "省财政厅" in page
+
+
 def test_structure_page_shows_districts_and_parks(client, plan):
     page = client.get(reverse("org-tree")).content.decode()
     for name in ["兰州市", "白银市", "兰州新区", "兰州高新区", "兰州经济区", "白银高新区", "雁滩园区"]:
@@ -113,3 +120,9 @@ def test_interface_switches_to_english(client, plan):
     page = client.get(reverse("home")).content.decode()
     assert 'lang="en"' in page
     assert "Overview" in page
+
+
+def test_interface_stays_chinese_for_an_english_browser_until_switched(client, plan):
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in page
+    assert "主要发展指标" in page
