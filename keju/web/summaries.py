@@ -26,10 +26,6 @@ def current_plan(code: str | None = None) -> Plan | None:
     return plans.first()
 
 
-def zone_of(plan: Plan) -> OrgUnit:
-    return OrgUnit.objects.get(plan=plan, level=OrgLevel.ZONE)
-
-
 @dataclass
 class HeadlineRow:
     indicator: Indicator
@@ -38,7 +34,7 @@ class HeadlineRow:
 
 
 def headline_rows(plan: Plan) -> list[HeadlineRow]:
-    zone = zone_of(plan)
+    zone = OrgUnit.objects.zone(plan)
     indicators = list(Indicator.objects.filter(plan=plan, headline=True).order_by("id"))
     baselines = {
         b.indicator_id: b
@@ -54,11 +50,12 @@ def headline_rows(plan: Plan) -> list[HeadlineRow]:
 
 
 def register_counts(plan: Plan, on: date) -> dict[int, dict[str, int]]:
-    """Active enterprises per district on a date, by register count code."""
-    placements = EnterprisePlacement.objects.filter(
-        enterprise__plan=plan, valid_from__lte=on, enterprise__opened_on__lte=on
-    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
-    placements = placements.filter(Q(enterprise__closed_on__isnull=True) | Q(enterprise__closed_on__gt=on))
+    """Enterprises placed in each district on a date, by register count code.
+
+    A placement covers only the days its enterprise is open (closing ends it), so the
+    placements covering `on` are exactly the registered enterprises.
+    """
+    placements = EnterprisePlacement.objects.covering(on).filter(enterprise__plan=plan)
     aggregates = {code: Count("id", filter=condition) for code, condition in REGISTER_COUNTS.items()}
     rows = placements.values("district_id").annotate(**aggregates)
     return {row.pop("district_id"): row for row in rows}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -17,14 +19,13 @@ from keju.web import summaries
 def with_plan(view):
     """Render the 'no plan loaded' page instead of failing when the database is empty."""
 
+    @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         plan = summaries.current_plan(request.GET.get("plan"))
         if plan is None:
             return render(request, "web/no_plan.html", status=200)
         return view(request, plan, *args, **kwargs)
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
     return wrapper
 
 
@@ -90,19 +91,18 @@ def enterprises(request: HttpRequest, plan) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query:
         visible = visible.filter(Q(name__icontains=query) | Q(credit_code__icontains=query))
+    districts = OrgUnit.objects.visible_to(request.user).filter(plan=plan, level=OrgLevel.DISTRICT)
     district = request.GET.get("district", "")
-    today = timezone.localdate()
     if district:
-        visible = visible.filter(
-            placements__district__code=district, placements__valid_to__isnull=True
-        ).distinct()
+        # Only a district the user may see; an unknown code lists nothing.
+        chosen = districts.filter(code=district).first()
+        visible = visible.in_district(chosen) if chosen else visible.none()
     page = Paginator(visible.order_by("id"), 50).get_page(request.GET.get("page"))
     context = {
         "plan": plan,
         "page": page,
         "query": query,
         "district": district,
-        "districts": OrgUnit.objects.visible_to(request.user).filter(plan=plan, level=OrgLevel.DISTRICT),
-        "today": today,
+        "districts": districts,
     }
     return render(request, "web/enterprises.html", context)

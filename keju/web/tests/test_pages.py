@@ -126,3 +126,19 @@ def test_interface_stays_chinese_for_an_english_browser_until_switched(client, p
     page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert 'lang="zh-hans"' in page
     assert "主要发展指标" in page
+
+
+def test_register_filters_by_a_visible_district_only(client, plan, two_enterprises):
+    high, new = two_enterprises
+    login_as(
+        client, "reviewer", Role.DISTRICT_REVIEWER, org_unit=OrgUnit.objects.get(plan=plan, code="lzgxq")
+    )
+    own = client.get(reverse("enterprises"), {"district": "lzgxq"}).content.decode()
+    other = client.get(reverse("enterprises"), {"district": "lzxq"}).content.decode()
+    assert high.name in own
+    assert new.name not in other and high.name not in other
+
+
+def test_header_shows_the_signed_in_users_role(client, plan):
+    login_as(client, "office", Role.OFFICE_STAFF, org_unit=OrgUnit.objects.get(plan=plan, level="zone"))
+    assert "省创新办(兰白试验区)" in client.get(reverse("home")).content.decode()
