@@ -407,11 +407,20 @@ def frames_from_db(
             pl.col("district_id").replace_strict(district_codes, return_dtype=pl.String).alias("org"),
         ).unnest("values")
         frames[code] = decoded.drop("form_code", "district_id")
+    # The yearly classification flags come from the enterprise annual form that asks them
+    # (KJ101 in the Lanbai forms); another zone's forms may name it differently.
+    status_form = next(
+        code
+        for code, form in forms.items()
+        if form.respondent_level == "enterprise"
+        and form.period_type == "annual"
+        and {"is_above_scale", "is_high_tech_enterprise"} <= {f.code for f in form.fields}
+    )
     for code, frame in frames.items():
         if forms[code].respondent_level != "enterprise":
             frames[code] = frame.drop("enterprise")
             continue
-        status = frames["KJ101"].select(
+        status = frames[status_form].select(
             "enterprise",
             "year",
             pl.col("is_above_scale").alias("above_scale"),
