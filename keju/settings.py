@@ -50,6 +50,11 @@ INSTALLED_APPS = [
     "keju.planning",
     "keju.accounts",
     "keju.reporting",
+    "keju.monitoring",
+    "keju.vouchers",
+    "keju.instruments",
+    "keju.transfer",
+    "keju.pools",
     "keju.demo",
     "keju.web",
 ]

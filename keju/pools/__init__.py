@@ -1,0 +1,1 @@
+"""Project reserve library (储备项目库) and talent pool (人才库)."""

@@ -1,0 +1,1 @@
+"""Innovation vouchers (创新券): programmes, quotas, redemptions, settlement, ledger."""
