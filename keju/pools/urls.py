@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from keju.pools import views
 
 app_name = "pools"
-urlpatterns: list = []
+urlpatterns = [
+    path("projects/", views.projects, name="projects"),
+    path("talents/", views.talents, name="talents"),
+    path("talents/<int:pk>/withdraw-consent/", views.withdraw, name="withdraw-consent"),
+]
