@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -28,10 +29,16 @@ TALENT_INDICATORS = {
 _MARKUP = re.compile(r"<\s*[a-zA-Z!/?]|javascript:", re.IGNORECASE)
 
 
+logger = logging.getLogger("keju.pools")
+
+
 class PoolError(Exception):
+    """A refusal with a Chinese message; it is logged when raised, nothing is written."""
+
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        logger.warning("pools refusal: %s", message)
 
 
 def editable_districts(user: Any, plan: Plan) -> list[OrgUnit]:
