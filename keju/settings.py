@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "keju.instruments",
     "keju.transfer",
     "keju.pools",
+    "keju.publishing",
     "keju.demo",
     "keju.web",
 ]

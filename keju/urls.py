@@ -13,5 +13,6 @@ urlpatterns = [
     path("instruments/", include("keju.instruments.urls")),
     path("transfer/", include("keju.transfer.urls")),
     path("pools/", include("keju.pools.urls")),
+    path("open/", include("keju.publishing.urls")),
     path("", include("keju.web.urls")),
 ]

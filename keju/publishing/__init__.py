@@ -1,0 +1,1 @@
+"""Publishing: dashboards' data snapshots, the quarterly bulletin and annual report (PDF, DOCX), open data."""
