@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "keju.transfer",
     "keju.pools",
     "keju.publishing",
+    "keju.notifications",
     "keju.demo",
     "keju.web",
 ]

@@ -14,5 +14,6 @@ urlpatterns = [
     path("transfer/", include("keju.transfer.urls")),
     path("pools/", include("keju.pools.urls")),
     path("open/", include("keju.publishing.urls")),
+    path("notifications/", include("keju.notifications.urls")),
     path("", include("keju.web.urls")),
 ]

@@ -1,0 +1,1 @@
+"""In-app notifications (and email when configured): deadlines, returned forms, red warnings, publications."""
