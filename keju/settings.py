@@ -130,3 +130,12 @@ LOGOUT_REDIRECT_URL = "home"
 
 # The plan that `keju plan load` and `keju demo` use unless told otherwise.
 KEJU_DEFAULT_PLAN = BASE_DIR / "plans" / "lanbai-2015-2020.yaml"
+
+# Email goes out only when an SMTP host is configured; notifications are always in-app.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "keju@localhost")
+KEJU_SEND_EMAIL = bool(EMAIL_HOST)
