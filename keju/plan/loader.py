@@ -18,6 +18,7 @@ from pydantic_core import ErrorDetails
 
 from keju.plan.forms import ReportForm
 from keju.plan.schema import Plan, format_path, lookup_line
+from keju.validation.checks import FormChecksError, compile_form
 
 Path_ = tuple[str | int, ...]
 Model = TypeVar("Model", bound=BaseModel)
@@ -183,9 +184,25 @@ def load_forms(plan: Plan, plan_path: Path) -> dict[str, ReportForm]:
         except PlanError as exc:
             problems.extend(exc.problems)
             continue
+        name = Path(rel).name
+        problems.extend(_check_problems(form, lines, name))
         if form.code in forms:
             problems.append(Problem(plan.location("forms", i), f"报表编码 {form.code} 重复"))
         forms[form.code] = form
     if problems:
         raise PlanError(problems)
     return forms
+
+
+def _check_problems(form: ReportForm, lines: dict[Path_, int], name: str) -> list[Problem]:
+    """The form's edit checks compiled once now, so that a bad expression fails at load time."""
+    try:
+        compile_form(form)
+    except FormChecksError as exc:
+        out = []
+        for path, message in exc.problems:
+            line = lookup_line(lines, path)
+            where = f"{name}:{line}" if line else name
+            out.append(Problem(f"{where} {format_path(path)}", message))
+        return out
+    return []
