@@ -1,8 +1,12 @@
-"""Indicator computation over form data (pure: Polars, no Django)."""
+"""Indicator computation over form data (pure: Polars and NumPy, no Django).
+
+keju.metrics.engine.compute / lineage / count_objects are the engine's entry points.
+"""
 
 from keju.metrics.formula import (
     FLAGS,
     Expression,
+    Filter,
     FormulaError,
     Term,
     evaluate,
@@ -14,6 +18,7 @@ from keju.metrics.formula import (
 __all__ = [
     "FLAGS",
     "Expression",
+    "Filter",
     "FormulaError",
     "Term",
     "evaluate",

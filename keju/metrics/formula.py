@@ -1,16 +1,23 @@
 """Safe parsing and evaluation of indicator formulas declared in a plan file.
 
-A formula (`keju.plan.schema.Formula`) has a numerator, an optional denominator
-and a factor. Each expression is a sum of terms joined by `+` / `-`:
+A formula (`keju.plan.schema.Formula`) has a numerator, an optional denominator,
+a factor and a unit. Each expression is a sum of terms joined by `+` / `-`:
 
     sum(KJ101.rd_expenditure) + sum(KJ201.rd_expenditure_other)
-    sum(KJ101.value_added[high_tech_industry])
+    sum(KJ101.value_added[high_tech_industry])          enterprises with a flag
+    sum(KJ101.value_added[industrial, !above_scale])     several conditions (and), negation
+    sum(KJ101.revenue[chain=nonferrous_chain])           one industry chain
+    count(KJ101[high_tech_enterprise])                   number of reports (respondents)
+    ind(gdp)                                             another (additive) indicator
 
-A term names a form, a field of that form and optionally a flag that filters
-the enterprises. Nothing else is accepted (no eval, no arithmetic inside terms).
+A filter names an enterprise flag (keju.plan.schema.ENTERPRISE_FLAGS), a boolean
+field of the form, or `chain=<industry chain code>`. Nothing else is accepted: no
+eval, no arithmetic inside terms. Errors are FormulaError with a Chinese message.
 
 Evaluation sums numerator and denominator per group FIRST and divides after:
-a zone ratio is a ratio of sums, never an average of district ratios.
+a zone ratio is a ratio of sums, never an average of district ratios. The full
+engine (keju.metrics.engine) uses the same parser; `evaluate` here is the simple
+Polars path, kept for one-off sums (the demo summary).
 """
 
 from __future__ import annotations
@@ -18,31 +25,70 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
-from keju.plan.schema import ENTERPRISE_FLAGS, Formula
+from keju.plan.schema import ENTERPRISE_FLAGS
+
+if TYPE_CHECKING:
+    from keju.plan.schema import Formula
 
 # Enterprise flags a term may filter on (the plan schema's list); frames carry them as boolean columns.
 FLAGS: tuple[str, ...] = tuple(ENTERPRISE_FLAGS)
+CHAIN_COLUMN = "chain"  # industry chain code of the enterprise in enterprise-form frames
 
-_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<punct>[+\-().\[\]]))")
+_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<punct>[+\-().\[\],!=]))")
+TermKind = Literal["sum", "count", "indicator"]
 
 
 class FormulaError(ValueError):
-    """A formula that cannot be parsed or evaluated."""
+    """A formula that cannot be parsed, resolved or evaluated (Chinese message)."""
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One condition on the rows of a form: a flag / boolean field, or `chain=<code>`."""
+
+    name: str
+    negate: bool = False
+    value: str | None = None
+
+    def __str__(self) -> str:
+        if self.value is not None:
+            return f"{'!' if self.negate else ''}{self.name}={self.value}"
+        return f"{'!' if self.negate else ''}{self.name}"
 
 
 @dataclass(frozen=True)
 class Term:
+    """`sum(FORM.field[filters])`, `count(FORM[filters])` or `ind(code)` with a sign.
+
+    For `ind(code)` the referenced indicator's code is in `field` and `form` is empty.
+    """
+
     sign: int  # +1 or -1
     form: str
-    field: str
-    flag: str | None = None
+    field: str | None
+    filters: tuple[Filter, ...] = ()
+    kind: TermKind = "sum"
+
+    @property
+    def indicator(self) -> str | None:
+        return self.field if self.kind == "indicator" else None
+
+    @property
+    def flag(self) -> str | None:
+        """The first plain (non-negated) flag filter, for callers that know only one flag."""
+        return next((f.name for f in self.filters if not f.negate and f.value is None), None)
 
     def __str__(self) -> str:
-        flag = f"[{self.flag}]" if self.flag else ""
-        return f"sum({self.form}.{self.field}{flag})"
+        if self.kind == "indicator":
+            return f"ind({self.field})"
+        where = f"[{', '.join(str(f) for f in self.filters)}]" if self.filters else ""
+        if self.kind == "count":
+            return f"count({self.form}{where})"
+        return f"sum({self.form}.{self.field}{where})"
 
 
 @dataclass(frozen=True)
@@ -51,7 +97,7 @@ class Expression:
 
     @property
     def forms(self) -> frozenset[str]:
-        return frozenset(t.form for t in self.terms)
+        return frozenset(t.form for t in self.terms if t.kind != "indicator")
 
     def __str__(self) -> str:
         parts = [("-" if t.sign < 0 else "+") + " " + str(t) for t in self.terms]
@@ -74,7 +120,7 @@ def _tokenise(text: str) -> list[_Token]:
         match = _TOKEN.match(text, pos)
         if match is None or match.end() == pos:
             at = pos + len(text[pos:]) - len(text[pos:].lstrip())
-            raise FormulaError(f"unexpected character {text[at]!r} at position {at} in {text!r}")
+            raise FormulaError(f"公式“{text}”第 {at + 1} 个字符“{text[at]}”无法识别(格式错误)")
         kind = "name" if match.group("name") else "punct"
         tokens.append(_Token(kind, match.group(kind), match.start(kind)))
         pos = match.end()
@@ -91,9 +137,12 @@ class _Parser:
         if self.i < len(self.tokens):
             tok = self.tokens[self.i]
             return FormulaError(
-                f"expected {expected} at position {tok.pos}, found {tok.text!r} in {self.text!r}"
+                f"公式“{self.text}”格式错误:第 {tok.pos + 1} 个字符处应为{expected},实际为“{tok.text}”"
             )
-        return FormulaError(f"expected {expected} at end of {self.text!r}")
+        return FormulaError(f"公式“{self.text}”格式错误:结尾处缺少{expected}")
+
+    def _peek(self, text: str) -> bool:
+        return self.i < len(self.tokens) and self.tokens[self.i].text == text
 
     def _take(self, kind: str, text: str | None = None, expected: str = "") -> str:
         if self.i < len(self.tokens):
@@ -101,55 +150,105 @@ class _Parser:
             if tok.kind == kind and (text is None or tok.text == text):
                 self.i += 1
                 return tok.text
-        raise self._fail(expected or repr(text))
+        raise self._fail(expected or f"“{text}”")
 
     def expression(self) -> Expression:
         if not self.tokens:
-            raise FormulaError("empty formula expression")
+            raise FormulaError("公式为空(格式错误)")
         terms = [self._term(+1)]
         while self.i < len(self.tokens):
-            op = self._take("punct", None, "'+' or '-'")
-            if op not in "+-":
-                self.i -= 1
-                raise self._fail("'+' or '-'")
+            if not (self._peek("+") or self._peek("-")):
+                raise self._fail("“+”或“-”")
+            op = self.tokens[self.i].text
+            self.i += 1
             terms.append(self._term(+1 if op == "+" else -1))
         return Expression(tuple(terms))
 
     def _term(self, sign: int) -> Term:
-        self._take("name", "sum", "'sum('")
-        self._take("punct", "(")
-        form = self._take("name", expected="a form code")
-        self._take("punct", ".")
-        field = self._take("name", expected="a field code")
-        flag: str | None = None
-        if self.i < len(self.tokens) and self.tokens[self.i].text == "[":
+        if self.i < len(self.tokens) and self.tokens[self.i].text in ("sum", "count", "ind"):
+            fn = self.tokens[self.i].text
             self.i += 1
-            flag = self._take("name", expected="a flag")
-            if flag not in FLAGS:
-                raise FormulaError(f"unknown flag {flag!r} in {self.text!r}; allowed: {', '.join(FLAGS)}")
+        else:
+            raise self._fail("“sum(”“count(”或“ind(”")
+        self._take("punct", "(")
+        if fn == "ind":
+            code = self._take("name", expected="指标编码")
+            self._take("punct", ")")
+            return Term(sign, "", code, (), "indicator")
+        form = self._take("name", expected="报表编码")
+        field: str | None = None
+        if fn == "sum":
+            self._take("punct", ".")
+            field = self._take("name", expected="字段编码")
+        filters: tuple[Filter, ...] = ()
+        if self._peek("["):
+            self.i += 1
+            filters = self._filters()
             self._take("punct", "]")
         self._take("punct", ")")
-        return Term(sign, form, field, flag)
+        return Term(sign, form, field, filters, "sum" if fn == "sum" else "count")
+
+    def _filters(self) -> tuple[Filter, ...]:
+        out = [self._condition()]
+        while self._peek(","):
+            self.i += 1
+            out.append(self._condition())
+        return tuple(out)
+
+    def _condition(self) -> Filter:
+        negate = False
+        if self._peek("!"):
+            self.i += 1
+            negate = True
+        name = self._take("name", expected="筛选条件(企业标志或 chain=产业链编码)")
+        if self._peek("="):
+            self.i += 1
+            value = self._take("name", expected="产业链编码")
+            if name != CHAIN_COLUMN:
+                raise FormulaError(
+                    f"公式“{self.text}”格式错误:只有 chain 可以写成“名称=取值”,不能写 {name}=…"
+                )
+            return Filter(name, negate, value)
+        return Filter(name, negate)
 
 
 def parse(text: str) -> Expression:
-    """Parse `sum(FORM.field[flag]) ± …`; raise FormulaError on anything else."""
+    """Parse `sum(FORM.field[filters]) ± count(FORM[filters]) ± ind(code) …`; FormulaError otherwise."""
     return _Parser(text).expression()
 
 
+# --- the simple Polars evaluation (no indicator references) ------------------------------
+
+
+def filter_expr(filters: Sequence[Filter]) -> pl.Expr:
+    """Row condition of `filters` over a frame's boolean / chain columns (null counts as false)."""
+    cond = pl.lit(True)
+    for f in filters:
+        if f.value is not None:
+            c = (pl.col(f.name) == f.value).fill_null(False)
+        else:
+            c = pl.col(f.name).cast(pl.Boolean).fill_null(False)
+        cond = cond & (~c if f.negate else c)
+    return cond
+
+
 def _term_sums(term: Term, frames: Mapping[str, pl.DataFrame], by: Sequence[str], part: str) -> pl.LazyFrame:
+    if term.kind == "indicator":
+        raise FormulaError(f"{term}:简单求值不支持引用其他指标,请使用 keju.metrics.engine.compute")
     frame = frames.get(term.form)
     if frame is None:
-        raise FormulaError(f"no data for form {term.form} (needed by {term})")
-    needed = [*by, term.field, *([term.flag] if term.flag else [])]
+        raise FormulaError(f"没有报表 {term.form} 的数据({term} 需要)")
+    needed = [*by, *([term.field] if term.field else []), *[f.name for f in term.filters]]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise FormulaError(f"form {term.form} has no column(s) {', '.join(missing)} (needed by {term})")
+        raise FormulaError(f"报表 {term.form} 的数据没有列 {', '.join(missing)}({term} 需要)")
     lf = frame.lazy()
-    if term.flag:
-        lf = lf.filter(pl.col(term.flag).fill_null(False))
-    value = pl.col(term.field).cast(pl.Float64).sum() * term.sign
-    return lf.group_by(list(by)).agg(value.alias("_v")).with_columns(pl.lit(part).alias("_part"))
+    if term.filters:
+        lf = lf.filter(filter_expr(term.filters))
+    value = pl.len().cast(pl.Float64) if term.field is None else pl.col(term.field).cast(pl.Float64).sum()
+    return (
+        lf.group_by(list(by)).agg((value * term.sign).alias("_v")).with_columns(pl.lit(part).alias("_part"))
+    )
 
 
 def _sums(

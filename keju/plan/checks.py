@@ -13,10 +13,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from keju.plan.assessment import check_assessment_section
 from keju.plan.forms import ReportForm
+from keju.plan.index_spec import check_index_section
 from keju.plan.loader import Problem
 from keju.plan.schema import (
-    ENTERPRISE_FLAGS,
     ORG_LEVELS,
     Baseline,
     ChainTargets,
@@ -127,6 +128,8 @@ def check_plan(plan: Plan, forms: dict[str, ReportForm] | None = None) -> list[P
     problems: list[Problem] = []
     for rule in RULES:
         problems.extend(rule(index))
+    problems.extend(check_index_section(plan))
+    problems.extend(check_assessment_section(plan))
     return problems
 
 
@@ -612,37 +615,40 @@ def _group_sums(ix: _Index) -> Iterator[Problem]:
 
 
 def _formulas(ix: _Index) -> Iterator[Problem]:
+    """Every formula resolves: forms, fields, filters, chains, referenced indicators, no cycle, units.
+
+    Resolution is the engine's own (keju.metrics.resolve, imported lazily: keju.metrics builds on
+    keju.plan), so a plan that passes here never fails in the engine for the same reason.
+    """
+    from keju.metrics.resolve import resolve_indicators
+
     p = ix.plan
+    _, errors = resolve_indicators(p, ix.forms)
     for i, ind in enumerate(p.indicators):
-        if ind.formula is None:
+        if ind.code in errors:
+            yield Problem(
+                p.location("indicators", i, "formula"), f"指标 {ind.name} 的公式: {errors[ind.code]}"
+            )
+    for code, kinds in p.engine.fields.items():
+        form = ix.forms.get(code) if ix.forms is not None else None
+        if ix.forms is not None and form is None:
+            yield Problem(p.location("engine", "fields", code), f"engine.fields 中的报表 {code} 不存在")
             continue
-        for part in ("numerator", "denominator"):
-            expr = getattr(ind.formula, part)
-            if expr is None:
-                continue
-            terms = ind.formula.numerator_terms() if part == "numerator" else ind.formula.denominator_terms()
-            loc = p.location("indicators", i, "formula", part)
-            for ref in terms:
-                for message in _formula_ref_problems(ix, ref.form, ref.field, ref.flag):
-                    yield Problem(loc, f"指标 {ind.name} 的公式: {message}")
-
-
-def _formula_ref_problems(ix: _Index, form_code: str, field_code: str, flag: str | None) -> Iterator[str]:
-    if flag is not None and flag not in ENTERPRISE_FLAGS:
-        yield f"未知的企业标志 [{flag}](可用: {', '.join(ENTERPRISE_FLAGS)})"
-    if ix.forms is None:
-        return
-    form = ix.forms.get(form_code)
-    if form is None:
-        yield f"报表 {form_code} 不存在(计划的 forms 中没有)"
-        return
-    fields = {f.code: f for f in form.fields}
-    if field_code not in fields:
-        yield f"报表 {form_code} 没有字段 {field_code}"
-    elif fields[field_code].type not in ("decimal", "integer"):
-        yield f"字段 {form_code}.{field_code} 不是数值字段,不能求和"
-    if flag is not None and form.respondent_level != "enterprise":
-        yield f"报表 {form_code} 不是企业报表,不能按企业标志 [{flag}] 筛选"
+        known = {f.code for f in form.fields} if form is not None else None
+        for kind in ("ytd", "stock"):
+            for name in getattr(kinds, kind):
+                if known is not None and name not in known:
+                    yield Problem(p.location("engine", "fields", code, kind), f"报表 {code} 没有字段 {name}")
+        if form is not None and kinds.ytd and form.period_type != "quarterly":
+            yield Problem(
+                p.location("engine", "fields", code, "ytd"), f"报表 {code} 不是季报,不能有本年累计字段"
+            )
+    for j, d in enumerate(p.engine.deflators):
+        if d.base_year not in d.index:
+            yield Problem(
+                p.location("engine", "deflators", j, "index"),
+                f"价格指数 {d.code} 缺少基期 {d.base_year} 年的值",
+            )
 
 
 RULES: tuple[Rule, ...] = (

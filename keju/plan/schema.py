@@ -7,11 +7,13 @@ that a typo in the YAML is an error, not a silently ignored line.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+
+from keju.plan.assessment import AssessmentSpec
+from keju.plan.index_spec import IndexSpec
 
 Code = str  # a short ASCII identifier, unique within its list
 Direction = Literal["up", "down"]
@@ -39,19 +41,19 @@ class FieldRef:
     flag: str | None = None
 
 
-_TERM = re.compile(r"sum\(\s*(\w+)\.(\w+)\s*(?:\[\s*(\w+)\s*\])?\s*\)")
-
-
 def parse_expression(expr: str) -> list[FieldRef]:
-    """Parse `sum(F.a) + sum(F.b[flag])`; raise ValueError (Chinese message) on bad syntax."""
-    terms = [t.strip() for t in expr.split("+")]
-    refs: list[FieldRef] = []
-    for term in terms:
-        match = _TERM.fullmatch(term)
-        if match is None:
-            raise ValueError(f"公式项 “{term}” 格式错误,应为 sum(报表.字段) 或 sum(报表.字段[标志])")
-        refs.append(FieldRef(match[1], match[2], match[3]))
-    return refs
+    """The `sum(F.field[flag])` terms of a formula expression; ValueError (Chinese) on bad syntax.
+
+    The grammar lives in keju.metrics.formula (imported here lazily: keju.metrics builds on
+    this module). `count(F[...])` terms give a FieldRef with field "" and `ind(...)` none.
+    """
+    from keju.metrics.formula import FormulaError, parse
+
+    try:
+        terms = parse(expr).terms
+    except FormulaError as exc:
+        raise ValueError(str(exc)) from None
+    return [FieldRef(t.form, t.field or "", t.flag) for t in terms if t.kind != "indicator"]
 
 
 class Item(BaseModel):
@@ -72,15 +74,26 @@ class TargetValue(YearValue):
 
 
 class Formula(Item):
-    """How an indicator is computed from form fields (evaluated by keju.metrics).
+    """How an indicator is computed from form fields and other indicators (keju.metrics).
 
-    Expressions name fields as `FORM.field` and may filter enterprises with
-    `[flag]`, e.g. `sum(KJ101.value_added[high_tech_industry])`.
+    Expressions name fields as `FORM.field`, filter enterprises with `[flag, !flag,
+    chain=code]`, count reports with `count(FORM[...])` and reuse an additive
+    indicator with `ind(code)`; see keju.metrics.formula. value = numerator /
+    denominator × factor, in `unit` (default: the indicator's unit).
     """
 
     numerator: str
     denominator: str | None = None
     factor: float = 1.0
+    unit: str | None = Field(
+        default=None,
+        description="unit of numerator/denominator×factor when it differs from the indicator's display unit,"
+        " e.g. 人年/万人 for 万人R&D人员",
+    )
+    deflator: Code | None = Field(
+        default=None, description="a deflator of `engine.deflators`: amounts at base-year prices"
+    )
+    deflate: Literal["numerator", "denominator", "both"] = "denominator"
     convention: str | None = Field(
         default=None, description="which official convention the plan chose, said in the reports"
     )
@@ -89,8 +102,20 @@ class Formula(Item):
     @classmethod
     def _parses(cls, expr: str | None) -> str | None:
         if expr is not None:
-            parse_expression(expr)
+            from keju.metrics.formula import FormulaError, parse
+
+            try:
+                parse(expr)
+            except FormulaError as exc:
+                raise ValueError(str(exc)) from None
         return expr
+
+    @field_validator("factor")
+    @classmethod
+    def _non_zero(cls, factor: float) -> float:
+        if factor == 0:
+            raise ValueError("系数 factor 不能为 0")
+        return factor
 
     def numerator_terms(self) -> list[FieldRef]:
         return parse_expression(self.numerator)
@@ -100,6 +125,49 @@ class Formula(Item):
 
     def field_refs(self) -> list[FieldRef]:
         return self.numerator_terms() + self.denominator_terms()
+
+
+class Deflator(Sourced):
+    """A price index by year; amounts of year y at base-year prices = amount / (index[y] / index[base_year])."""
+
+    code: Code
+    name: str
+    base_year: int
+    index: dict[int, float]
+
+    @field_validator("index")
+    @classmethod
+    def _positive(cls, index: dict[int, float]) -> dict[int, float]:
+        bad = [str(y) for y, v in index.items() if not v > 0]
+        if bad:
+            raise ValueError(f"价格指数必须为正数(年份 {', '.join(bad)})")
+        return index
+
+
+class FieldKinds(Item):
+    """How the engine aggregates a form's fields over periods.
+
+    Fields of quarterly forms listed in `ytd` are year-to-date (本年累计): the year is the
+    last quarter's figure and a quarter's own flow is a difference. Fields in `stock` are
+    period-end levels (期末, 年末): the year takes the period end, and they never sum over
+    years. Any other field is a flow of its own period.
+    """
+
+    ytd: list[Code] = []
+    stock: list[Code] = []
+
+
+class EngineSettings(Item):
+    """Plan-level settings of the indicator engine (keju.metrics.engine)."""
+
+    coverage_threshold: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description="values below this coverage (reported / expected) are provisional",
+    )
+    deflators: list[Deflator] = []
+    fields: dict[Code, FieldKinds] = Field(default={}, description="form code -> field kinds")
 
 
 class Zone(Sourced):
@@ -280,6 +348,11 @@ class Plan(Item):
         default={},
         description="the indicator each chain / group target key counts, e.g. platforms: rd_platforms;"
         " `cumulative_output` names the indicator of the groups' cumulative output",
+    )
+    engine: EngineSettings = Field(default_factory=EngineSettings, description="indicator engine settings")
+    index: IndexSpec | None = Field(default=None, description="the composite development index (发展指数)")
+    assessment: AssessmentSpec | None = Field(
+        default=None, description="考核评价: scorecards of the org units"
     )
 
     # Where each item sits in the plan file: (path in the document) -> line; set by the loader.

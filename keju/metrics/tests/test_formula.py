@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from keju.metrics.formula import FormulaError, Term, evaluate, evaluate_many, evaluate_rollup, parse
+from keju.metrics.formula import Filter, FormulaError, Term, evaluate, evaluate_many, evaluate_rollup, parse
 from keju.plan import load_plan
 from keju.plan.schema import Formula
 
@@ -22,27 +22,39 @@ def test_parse_terms_signs_and_flags():
     assert expr.terms == (
         Term(1, "KJ101", "rd_expenditure"),
         Term(1, "KJ201", "rd_expenditure_other"),
-        Term(-1, "KJ101", "value_added", "industrial"),
+        Term(-1, "KJ101", "value_added", (Filter("industrial"),)),
     )
     assert expr.forms == {"KJ101", "KJ201"}
+    assert str(parse(str(expr))) == str(expr)
+
+
+def test_parse_counts_references_and_compound_filters():
+    expr = parse("count(KJ101[high_tech_enterprise, !above_scale]) + ind(gdp) - sum(KJ101.revenue[chain=c1])")
+    assert expr.terms == (
+        Term(1, "KJ101", None, (Filter("high_tech_enterprise"), Filter("above_scale", negate=True)), "count"),
+        Term(1, "", "gdp", (), "indicator"),
+        Term(-1, "KJ101", "revenue", (Filter("chain", value="c1"),)),
+    )
+    assert expr.terms[1].indicator == "gdp" and expr.forms == {"KJ101"}
     assert str(parse(str(expr))) == str(expr)
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("", "empty"),
-        ("sum(KJ101.x", "')'"),
-        ("sum(KJ101.x[foo])", "unknown flag 'foo'"),
-        ("sum(KJ101.x) * 2", "unexpected character '*'"),
-        ("__import__('os').system('rm')", "unexpected character"),
-        ("sum(KJ101.x) +", "'sum('"),
-        ("avg(KJ101.x)", "'sum('"),
-        ("sum(KJ101.x) sum(KJ101.y)", "'+' or '-'"),
-        ("-sum(KJ101.x)", "'sum('"),
-        ("sum(KJ101)", "'.'"),
-        ("sum(KJ101.x[industrial][above_scale])", "')'"),
-        ("sum(KJ101.x)) ", "'+' or '-'"),
+        ("", "公式为空"),
+        ("sum(KJ101.x", "“)”"),
+        ("sum(KJ101.x) * 2", "“*”无法识别"),
+        ("__import__('os').system('rm')", "无法识别"),
+        ("sum(KJ101.x) +", "“sum(”“count(”或“ind(”"),
+        ("avg(KJ101.x)", "“sum(”“count(”或“ind(”"),
+        ("sum(KJ101.x) sum(KJ101.y)", "“+”或“-”"),
+        ("-sum(KJ101.x)", "“sum(”"),
+        ("sum(KJ101)", "“.”"),
+        ("sum(KJ101.x[industrial][above_scale])", "“)”"),
+        ("sum(KJ101.x)) ", "“+”或“-”"),
+        ("sum(KJ101.x[industry=c1])", "只有 chain"),
+        ("ind(gdp.x)", "“)”"),
     ],
 )
 def test_parse_rejects_anything_else(text, message):
@@ -98,9 +110,9 @@ def test_no_denominator_and_grand_total():
 
 
 def test_missing_form_or_column_is_an_error():
-    with pytest.raises(FormulaError, match="no data for form KJ999"):
+    with pytest.raises(FormulaError, match="没有报表 KJ999 的数据"):
         evaluate(Formula(numerator="sum(KJ999.x)"), FRAMES, ["org"])
-    with pytest.raises(FormulaError, match="no column"):
+    with pytest.raises(FormulaError, match="没有列"):
         evaluate(Formula(numerator="sum(KJ201.gdp[industrial])"), FRAMES, ["org"])
 
 

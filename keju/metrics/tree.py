@@ -1,0 +1,155 @@
+"""The org tree as dense arrays: leaves (a park, or a district outside its parks) and roll-up.
+
+Sums are taken once per leaf (one grouped pass over the report rows); every org
+unit's sum is then a small matrix product of a 0/1 membership matrix with the
+leaf sums. A district's leaves are its parks plus its own "outside any park"
+leaf, so district = Σ parks + rest, city = Σ districts, zone = Σ cities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+LEVEL_ORDER = ("zone", "city", "district", "park")
+
+
+@dataclass(frozen=True)
+class TreeIndex:
+    units: tuple[str, ...]  # every org unit, zone first, then cities, districts, parks
+    levels: tuple[str, ...]
+    parents: tuple[str | None, ...]
+    leaf_district: npt.NDArray[np.int64]  # leaf -> index of its district in `units`
+    leaf_unit: npt.NDArray[np.int64]  # leaf -> index of the unit it stands for (park or district)
+    membership: npt.NDArray[np.float64]  # (units, leaves): 1 where the leaf lies under (or is) the unit
+    district_leaf: dict[str, int]  # district code -> its own (outside-parks) leaf
+    park_leaf: dict[str, int]
+    pair_leaf: npt.NDArray[np.int64]  # (unit, leaf) memberships sorted by unit, for sparse roll-ups
+    pair_starts: npt.NDArray[np.int64]
+    pair_units: npt.NDArray[np.int64]
+
+    @property
+    def n_leaves(self) -> int:
+        return len(self.leaf_unit)
+
+    def rollup(self, leaf_sums: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """(units, …) sums of (leaves, …) sums: every unit adds the leaves under it (sparse)."""
+        out = np.zeros((len(self.units), *leaf_sums.shape[1:]), dtype=np.float64)
+        if len(self.pair_leaf):
+            out[self.pair_units] = np.add.reduceat(leaf_sums[self.pair_leaf], self.pair_starts, axis=0)
+        return out
+
+    def index(self, code: str) -> int:
+        return self.units.index(code)
+
+    def descendant_leaves(self, code: str) -> npt.NDArray[np.int64]:
+        return np.flatnonzero(self.membership[self.index(code)] > 0).astype(np.int64)
+
+    def ancestors(self, code: str) -> list[str]:
+        """`code` and every unit above it."""
+        out = [code]
+        parent = self.parents[self.index(code)]
+        while parent is not None and parent in self.units and parent not in out:
+            out.append(parent)
+            parent = self.parents[self.index(parent)]
+        return out
+
+    def leaves_of(self, district: pl.Series, park: pl.Series | None) -> tuple[npt.NDArray[np.int64], int]:
+        """Leaf of each row from its district and park codes (-1 when the district is unknown).
+
+        A park that does not belong to the row's district is ignored (the row counts in the
+        district, outside its parks); the second value is how many rows had such a park.
+        Computed through a small (district, park) → leaf table, so each row costs two code
+        lookups and one gather.
+        """
+        districts = list(self.district_leaf)
+        d_idx = _codes_to_index(district, {c: i for i, c in enumerate(districts)})
+        parks = list(self.park_leaf) if park is not None else []
+        n_p = len(parks) + 1
+        # (district, park) → leaf: the park's leaf when the park lies in that district, else the
+        # district's own leaf (row 0: unknown district → -1; column 0: no or unknown park).
+        own = np.array([self.district_leaf[d] for d in districts], dtype=np.int64)
+        table = np.full((len(districts) + 1, n_p), -1, dtype=np.int64)
+        bad = np.zeros_like(table, dtype=bool)
+        table[1:, :] = own[:, None]
+        if parks:
+            park_leaves = np.array([self.park_leaf[p] for p in parks], dtype=np.int64)
+            inside = self.leaf_district[own][:, None] == self.leaf_district[park_leaves][None, :]
+            table[1:, 1:] = np.where(inside, park_leaves[None, :], own[:, None])
+            bad[1:, 1:] = ~inside
+        flat = d_idx + 1
+        if parks and park is not None:
+            flat = flat * n_p + (_codes_to_index(park, {c: i for i, c in enumerate(parks)}) + 1)
+        else:
+            flat = flat * n_p
+        leaves = np.asarray(table.reshape(-1)[flat], dtype=np.int64)
+        bad_parks = 0
+        if bad.any():
+            counts = np.bincount(flat, minlength=table.size)
+            bad_parks = int(counts[bad.reshape(-1)].sum())
+        return leaves, bad_parks
+
+
+def _codes_to_index(series: pl.Series, codes: dict[str, int]) -> npt.NDArray[np.int64]:
+    """Index of each code in `codes` (-1 for null or unknown).
+
+    Categorical / Enum columns map through their few distinct values (an integer gather per
+    row); text columns through a hash lookup per row.
+    """
+    if isinstance(series.dtype, pl.Categorical | pl.Enum):
+        uniq = series.unique().drop_nulls()
+        uniq_phys = uniq.to_physical().cast(pl.Int64).to_numpy()
+        size = int(uniq_phys.max()) + 2 if len(uniq_phys) else 1
+        lut = np.full(size, -1, dtype=np.int64)
+        lut[uniq_phys] = [codes.get(v, -1) for v in uniq.cast(pl.String).to_list()]
+        phys = series.to_physical()
+        if phys.null_count():
+            phys = phys.fill_null(size - 1)
+        return np.asarray(lut[phys.to_numpy()], dtype=np.int64)
+    mapped = series.cast(pl.String).replace_strict(codes, default=-1, return_dtype=pl.Int64)
+    return np.asarray(mapped.fill_null(-1).to_numpy(), dtype=np.int64)
+
+
+def build_tree_index(units: pl.DataFrame) -> TreeIndex:
+    """TreeIndex of an OrgTree frame (code, parent, level)."""
+    rows = units.select("code", "parent", "level").rows()
+    order = {lvl: i for i, lvl in enumerate(LEVEL_ORDER)}
+    rows = sorted(rows, key=lambda r: order.get(r[2], len(order)))
+    codes = tuple(r[0] for r in rows)
+    parents = tuple(r[1] for r in rows)
+    levels = tuple(r[2] for r in rows)
+    pos = {c: i for i, c in enumerate(codes)}
+
+    def chain(code: str) -> list[int]:
+        out: list[int] = []
+        cur: str | None = code
+        while cur is not None and cur in pos and pos[cur] not in out:
+            out.append(pos[cur])
+            cur = parents[pos[cur]]
+        return out
+
+    districts = [c for c, lvl in zip(codes, levels, strict=True) if lvl == "district"]
+    parks = [c for c, lvl, p in zip(codes, levels, parents, strict=True) if lvl == "park" and p in districts]
+    leaf_unit = [pos[d] for d in districts] + [pos[p] for p in parks]
+    leaf_district = [pos[d] for d in districts] + [pos[parents[pos[p]] or ""] for p in parks]
+    membership = np.zeros((len(codes), len(leaf_unit)), dtype=np.float64)
+    for leaf, unit in enumerate(leaf_unit):
+        membership[chain(codes[unit]), leaf] = 1.0
+    pair_unit, pair_leaf = np.nonzero(membership)  # row-major: sorted by unit
+    pair_units, pair_starts = np.unique(pair_unit, return_index=True)
+    return TreeIndex(
+        pair_leaf=pair_leaf.astype(np.int64),
+        pair_starts=pair_starts.astype(np.int64),
+        pair_units=pair_units.astype(np.int64),
+        units=codes,
+        levels=levels,
+        parents=parents,
+        leaf_district=np.array(leaf_district, dtype=np.int64),
+        leaf_unit=np.array(leaf_unit, dtype=np.int64),
+        membership=membership,
+        district_leaf={d: i for i, d in enumerate(districts)},
+        park_leaf={p: len(districts) + i for i, p in enumerate(parks)},
+    )
