@@ -1,5 +1,7 @@
 """Roles of users, each scoped to an org unit or an enterprise."""
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -97,3 +99,44 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         scope = self.enterprise or self.working_group or self.org_unit
         return f"{self.user} · {self.get_role_display()} · {scope}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self) -> ApiTokenQuerySet:
+        from django.utils import timezone
+
+        now = timezone.now()
+        return self.filter(Q(revoked_at__isnull=True) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now)))
+
+
+class ApiToken(models.Model):
+    """A named, revocable key for the JSON API (`Authorization: Bearer <token>`).
+
+    Only the SHA-256 of the token is stored: tokens are 256-bit random strings, so a fast
+    hash is enough (a slow password hash would cost every API call). The plain token is
+    shown once, when it is issued (keju.accounts.tokens.issue_token).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("用户")
+    )
+    name = models.CharField(_("名称"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(
+        _("前缀"), max_length=12, help_text="the first characters, to recognise a token"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+        ordering = ["user", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="api_token_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name} ({self.prefix}…)"
