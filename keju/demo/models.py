@@ -14,6 +14,8 @@ class DemoRun(models.Model):
     enterprises = models.PositiveIntegerField(_("企业数"))
     years = models.JSONField(_("年份"), default=list)
     usernames = models.JSONField(_("演示账号"), default=list)
+    # Other records the run made, by model label ("transfer.need": [ids]), deleted by clear_demo.
+    made = models.JSONField(_("其他演示记录"), default=dict, blank=True)
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
 
     class Meta:

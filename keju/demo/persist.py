@@ -6,7 +6,9 @@ placements, the demo-channel reports, the demo accounts), loads the plan,
 registers the enterprises through keju.orgs.services.bulk_register, adds the
 moves, writes every report (status approved, channel demo, district = where the
 respondent was in that period) with batched raw inserts, and creates one demo
-account per role. Large runs report progress through `log`.
+account per role. Large runs report progress through `log`. After the commit it
+recomputes every indicator, progress status, warning and index from the stored
+reports (keju.monitoring), as an approval would.
 """
 
 from __future__ import annotations
@@ -21,14 +23,19 @@ from typing import Any
 import polars as pl
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from keju.accounts.models import Role, RoleAssignment
+from keju.accounts.models import Role
 from keju.accounts.services import assign_role
 from keju.demo.generate import DemoZone, generate_zone
 from keju.demo.models import DemoEnterprise, DemoRun
+from keju.demo.reporting_demo import build_reporting_demo
+from keju.demo.services_demo import MADE_ORDER, seed_services
 from keju.demo.summary import headline_comparison
+from keju.monitoring.models import ComputationRun, Trigger
+from keju.monitoring.services import MonitoringError, recompute, summary
+from keju.monitoring.sources import frames_from_db, remember_spec
 from keju.orgs.models import Enterprise, EnterprisePlacement, OrgUnit
 from keju.orgs.services import bulk_register
 from keju.plan import load_forms, load_plan
@@ -61,6 +68,7 @@ class DemoResult:
     accounts: list[DemoAccount]
     headline: pl.DataFrame  # the base year's headline values recomputed from the database
     seconds: dict[str, float] = field(default_factory=dict)
+    run: ComputationRun | None = None  # the monitoring recompute that ends the demo
 
 
 def run_demo(
@@ -102,10 +110,24 @@ def run_demo(
         made = create_accounts(plan, zone, ids) if accounts else []
         run.usernames = [a.username for a in made]
         run.save(update_fields=["usernames"])
+        build_reporting_demo(plan, run, list(zone.years), log=log)
+        run.made = seed_services(plan, [int(i) for i in ids.to_list()], seed=seed)
+        if accounts:
+            made.append(_provider_account(run))
+        run.save(update_fields=["made", "usernames"])
+        log("已生成科聚网服务演示数据:技术转移、创新券、仪器共享、项目与人才")
     clock.lap("accounts+commit")
+    remember_spec(plan, spec, forms)  # the monitoring run below then does not parse the YAML again
     headline = headline_comparison(spec, frames_from_db(plan, forms, years=[spec.zone.baseline_year]))
     clock.lap("check")
-    return DemoResult(plan, zone, made, headline, clock.laps)
+    run: ComputationRun | None = None
+    try:
+        run = recompute(plan, trigger=Trigger.DEMO)
+        log(f"指标计算{summary(run)}")
+    except MonitoringError as exc:  # the demo data stand; the failed run is recorded with its reason
+        log(f"指标计算失败:{exc}")
+    clock.lap("metrics")
+    return DemoResult(plan, zone, made, headline, clock.laps, run)
 
 
 class _Clock:
@@ -130,26 +152,97 @@ def write_parquet(zone: DemoZone, directory: Path) -> None:
 
 
 def clear_demo() -> int:
-    """Delete everything earlier demo runs made; returns how many enterprises went."""
+    """Delete everything earlier demo runs made; returns how many enterprises went.
+
+    Raw deletes, because the ORM would load every id of a large demo. `_purge` first clears
+    every row that points at what it deletes (found from the models' relations, so apps added
+    later are covered), so no foreign key is left dangling at commit.
+    """
     runs = list(DemoRun.objects.all())
     usernames = [u for r in runs for u in r.usernames]
     marker = _table(DemoEnterprise)
-    demo_ids = f"(SELECT enterprise_id FROM {marker})"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {marker}")
         (count,) = cursor.fetchone()
-        # Raw deletes in dependency order: the ORM would load every id of a large demo.
-        report = _table(Report)
-        cursor.execute(f"DELETE FROM {report} WHERE enterprise_id IN {demo_ids}")
-        cursor.execute(f"DELETE FROM {report} WHERE channel = %s", [Channel.DEMO])
-        cursor.execute(f"DELETE FROM {_table(RoleAssignment)} WHERE enterprise_id IN {demo_ids}")
-        cursor.execute(f"DELETE FROM {_table(EnterprisePlacement)} WHERE enterprise_id IN {demo_ids}")
-        # Foreign keys are checked at commit (Django makes them deferrable), so the order is free.
-        cursor.execute(f"DELETE FROM {_table(Enterprise)} WHERE id IN {demo_ids}")
-        cursor.execute(f"DELETE FROM {marker}")
+        for run in runs:
+            _clear_made(cursor, run.made or {})
+        # The marker rows go with their enterprises, so take the ids aside first.
+        cursor.execute("DROP TABLE IF EXISTS keju_demo_ids")
+        cursor.execute(f"CREATE TEMPORARY TABLE keju_demo_ids AS SELECT enterprise_id AS id FROM {marker}")
+        _purge(cursor, Report, "channel = %s", [str(Channel.DEMO)])
+        _purge(cursor, Enterprise, "id IN (SELECT id FROM keju_demo_ids)", [])
+        cursor.execute("DROP TABLE keju_demo_ids")
     get_user_model().objects.filter(username__in=usernames).delete()
     DemoRun.objects.all().delete()
     return int(count)
+
+
+def _clear_made(cursor: Any, made: dict[str, list[int]]) -> None:
+    from django.apps import apps
+
+    from keju.vouchers.models import LedgerEntry
+
+    # Ledger accounts are named, not foreign keys: drop the demo programmes' and vouchers' entries.
+    accounts = [f"programme:{i}" for i in made.get("vouchers.programme", [])]
+    accounts += [f"{kind}:{i}" for i in made.get("vouchers.programme", []) for kind in ("payable", "paid")]
+    accounts += [f"voucher:{i}" for i in made.get("vouchers.voucher", [])]
+    for chunk in _chunks(accounts, 500):
+        marks = ", ".join(["%s"] * len(chunk))
+        cursor.execute(f"DELETE FROM {_table(LedgerEntry)} WHERE account IN ({marks})", chunk)
+    for label in MADE_ORDER:
+        model = apps.get_model(label)
+        for chunk in _chunks(made.get(label, []), 500):
+            marks = ", ".join(["%s"] * len(chunk))
+            _purge(cursor, model, f"{_column(model._meta.pk.column)} IN ({marks})", list(chunk))
+
+
+def _purge(cursor: Any, model: Any, condition: str, params: list[Any], depth: int = 0) -> None:
+    """DELETE FROM model WHERE condition, after purging the rows that refer to those (or nulling the
+    reference, where the relation says SET_NULL), as the ORM's collector would but in SQL."""
+    if depth > 8:
+        raise DemoError(f"演示数据清理时引用层级过深:{model._meta.label}")
+    table = _table(model)
+    chosen = f"SELECT {_column(model._meta.pk.column)} FROM {table} WHERE {condition}"
+    for relation in model._meta.related_objects:
+        if relation.many_to_many or relation.related_model is model:
+            continue
+        field = relation.field
+        child = relation.related_model
+        where = f"{_column(field.column)} IN ({chosen})"
+        if field.remote_field.on_delete is models.SET_NULL:
+            cursor.execute(f"UPDATE {_table(child)} SET {_column(field.column)} = NULL WHERE {where}", params)
+        else:
+            _purge(cursor, child, where, params, depth + 1)
+    for field in model._meta.local_many_to_many:
+        through = field.remote_field.through
+        column = through._meta.get_field(field.m2m_field_name()).column
+        cursor.execute(f"DELETE FROM {_table(through)} WHERE {_column(column)} IN ({chosen})", params)
+    cursor.execute(f"DELETE FROM {table} WHERE {condition}", params)
+
+
+def _column(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _provider_account(run: DemoRun) -> DemoAccount:
+    """A staff account of the demo's instrument and testing provider (创新券服务机构, 仪器所属单位)."""
+    from keju.vouchers.models import Provider
+
+    provider = Provider.objects.filter(pk__in=run.made.get("vouchers.provider", [])).order_by("id").first()
+    if get_user_model().objects.filter(username="provider").exists():
+        raise DemoError("用户名provider已被非演示账号占用,无法创建演示账号")
+    user = get_user_model().objects.create(
+        username="provider", password=make_password(DEMO_PASSWORD), first_name="服务机构"
+    )
+    if provider is not None:
+        provider.members.add(user)
+    run.usernames = [*run.usernames, "provider"]
+    return DemoAccount("provider", DEMO_PASSWORD, "服务机构人员", provider.name if provider else "")
 
 
 def _table(model: Any) -> str:
@@ -342,95 +435,3 @@ def _reporter_enterprise(zone: DemoZone, ids: pl.Series) -> int:
     pick = pick if pick.height else last
     row = pick.sort("revenue", descending=True).row(0, named=True)
     return int(ids[row["enterprise"]])
-
-
-# --- reading the reports back -----------------------------------------------------------
-
-
-def frames_from_db(
-    plan: Plan,
-    forms: dict[str, ReportForm],
-    *,
-    years: Sequence[int] | None = None,
-    statuses: Sequence[str] = (ReportStatus.APPROVED, ReportStatus.LOCKED),
-) -> dict[str, pl.DataFrame]:
-    """Form frames (as keju.metrics wants them) from the stored reports of `plan`.
-
-    Enterprise forms get the flags from the register (industrial, high-tech
-    industry, strategic emerging) and from the enterprise's KJ101 of that year
-    (above scale, high-tech enterprise).
-    """
-    report = _table(Report)
-    sql = (
-        f"SELECT form_code, period, year, enterprise_id, district_id, CAST({connection.ops.quote_name('values')}"
-        f" AS TEXT) FROM {report} WHERE plan_id = %s AND status IN ({', '.join(['%s'] * len(statuses))})"
-    )
-    params: list[Any] = [plan.pk, *[str(s) for s in statuses]]
-    if years:
-        sql += f" AND year IN ({', '.join(['%s'] * len(years))})"
-        params += list(years)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        raw = pl.DataFrame(
-            cursor.fetchall(),
-            schema={
-                "form_code": pl.String,
-                "period": pl.String,
-                "year": pl.Int64,
-                "enterprise": pl.Int64,
-                "district_id": pl.Int64,
-                "values": pl.String,
-            },
-            orient="row",
-        )
-    district_codes = {v: k for k, v in _unit_ids(plan).items()}
-    register = pl.DataFrame(
-        list(
-            Enterprise.objects.filter(plan=plan).values_list(
-                "id", "is_industrial", "high_tech_industry", "strategic_emerging"
-            )
-        ),
-        schema={"enterprise": pl.Int64, "industrial": pl.Boolean, "hti": pl.String, "se": pl.String},
-        orient="row",
-    ).select(
-        "enterprise",
-        "industrial",
-        (pl.col("hti") != "").alias("high_tech_industry"),
-        (pl.col("se") != "").alias("strategic_emerging"),
-    )
-    frames: dict[str, pl.DataFrame] = {}
-    for code, form in forms.items():
-        part = raw.filter(pl.col("form_code") == code)
-        dtype = pl.Struct({f.code: _POLARS[f.type] for f in form.fields})
-        decoded = part.with_columns(
-            pl.col("values").str.json_decode(dtype),
-            pl.col("district_id").replace_strict(district_codes, return_dtype=pl.String).alias("org"),
-        ).unnest("values")
-        frames[code] = decoded.drop("form_code", "district_id")
-    # The yearly classification flags come from the enterprise annual form that asks them
-    # (KJ101 in the Lanbai forms); another zone's forms may name it differently.
-    status_form = next(
-        code
-        for code, form in forms.items()
-        if form.respondent_level == "enterprise"
-        and form.period_type == "annual"
-        and {"is_above_scale", "is_high_tech_enterprise"} <= {f.code for f in form.fields}
-    )
-    for code, frame in frames.items():
-        if forms[code].respondent_level != "enterprise":
-            frames[code] = frame.drop("enterprise")
-            continue
-        status = frames[status_form].select(
-            "enterprise",
-            "year",
-            pl.col("is_above_scale").alias("above_scale"),
-            pl.col("is_high_tech_enterprise").alias("high_tech_enterprise"),
-        )
-        flagged = frame.join(register, on="enterprise", how="left").join(
-            status, on=["enterprise", "year"], how="left"
-        )
-        frames[code] = flagged.with_columns(pl.col("above_scale", "high_tech_enterprise").fill_null(False))
-    return frames
-
-
-_POLARS = {"decimal": pl.Float64, "integer": pl.Int64, "boolean": pl.Boolean, "text": pl.String}

@@ -21,8 +21,8 @@ scaled by one factor per indicator so that the ZONE reproduces 专栏1 exactly
 
     indicator                      兰州新区       兰州高新区     兰州经济区     白银高新区
     GDP (亿元)                     150→440        190→470        130→330        82.4→125 dip
-    R&D/GDP (%)                    1.5→2.6        3.4→4.0 late   1.9→2.4        1.6→2.2
-    财政科技支出占比 (%)           0.75→2.4       1.3→2.6        0.9→1.6 dip    0.7→1.2
+    R&D/GDP (%)                    1.5→2.6        3.4→4.0 late   1.9→2.4        1.6→1.63 flat
+    财政科技支出占比 (%)           0.75→2.4       1.3→2.6        0.9→1.6 dip    0.7→0.6 falls
     高技术产业增加值占工业 (%)     12→40 late     32→50          20→36          8→14
     战略性新兴产业增加值占GDP (%)  11→30          22→30          14→26          10→16
     高技术产业劳动生产率 (万元/人) 22→50          30→52          26→46          20→30
@@ -36,7 +36,9 @@ start), `dip` (falls back for 2015—2017 before recovering: 白银高新区's G
 规上 count in the 2015—16 metals slump, its energy intensity rising, and 兰州经济区's
 fiscal S&T share falling). Years after 2020 extrapolate the last trend.
 Story: 兰州新区 (new district, 出城入园 relocations from the city districts) is
-on track; 兰州高新区 leads on R&D but its industrial base lags; 白银高新区 lags.
+on track; 兰州高新区 leads on R&D but its industrial base lags; 白银高新区 lags: its
+R&D intensity stalls (growth below 0.5% a year: 进展有限 on the progress measure) and
+its fiscal S&T share falls (倒退), so the monitoring pages show every progress status.
 The zone in 2020 (seed 2015) reaches the 专栏1 targets for R&D/GDP (3.0), fiscal
 S&T (2.2), high-tech share (39.1), productivity (49.2) and energy (1.46), and
 lags on GDP (1365 < 1377), 战新 (26.8 < 28.5), R&D personnel (121 < 131), patents
@@ -129,8 +131,8 @@ ZONE_2014: dict[str, float] = {
 }
 HEADLINE: dict[str, Paths] = {
     "gdp": (G(150, 440), G(190, 470), G(130, 330), G(82.4, 125, "dip")),
-    "rd_intensity": (P(1.5, 2.6), P(3.4, 4.0, "late"), P(1.9, 2.4), P(1.6, 2.2)),
-    "fiscal_st_share": (P(0.75, 2.4), P(1.3, 2.6), P(0.9, 1.6, "dip"), P(0.7, 1.2)),
+    "rd_intensity": (P(1.5, 2.6), P(3.4, 4.0, "late"), P(1.9, 2.4), P(1.6, 1.63)),
+    "fiscal_st_share": (P(0.75, 2.4), P(1.3, 2.6), P(0.9, 1.6, "dip"), P(0.7, 0.6)),
     "high_tech_va_share": (P(12, 40, "late"), P(32, 50), P(20, 36), P(8, 14)),
     "strategic_emerging_va_share": (P(11, 30), P(22, 30), P(14, 26), P(10, 16)),
     "high_tech_labour_productivity": (P(22, 50), P(30, 52), P(26, 46), P(20, 30)),
