@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "keju.web.context_processors.user_roles",
+                "keju.notifications.context_processors.notifications",
             ],
         },
     },

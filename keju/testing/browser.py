@@ -20,8 +20,10 @@ from django.conf import settings
 CHROMIUM = os.environ.get("KEJU_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Module scope: test modules import this fixture, and each import would otherwise keep its
+    # own "session" Playwright (and its event loop) open, so the next module could not start one.
     # Playwright's sync API runs an event loop in this thread; the ORM calls the
     # tests make between page actions are still synchronous and safe.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
