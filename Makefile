@@ -37,7 +37,7 @@ lint: install
 
 test-postgres: install
 	bash scripts/ensure-postgres.sh
-	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q -p no:cacheprovider
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q -p no:cacheprovider -n auto
 
 test-sqlite: install
-	env -u DATABASE_URL $(VENV)/bin/pytest -q -p no:cacheprovider
+	env -u DATABASE_URL $(VENV)/bin/pytest -q -p no:cacheprovider -n auto

@@ -23,5 +23,16 @@ def user_roles(request: HttpRequest) -> dict:
             "review": superuser or bool(kinds & {Role.DISTRICT_REVIEWER, Role.OFFICE_STAFF}),
             "monitoring": zone or Role.DISTRICT_REVIEWER in kinds,
             "pools": zone or Role.DISTRICT_REVIEWER in kinds,
+            "vouchers": superuser
+            or bool(kinds & {Role.ENTERPRISE_REPORTER, Role.OFFICE_STAFF})
+            or _provider_member(user),
         },
     }
+
+
+def _provider_member(user: object) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    from keju.vouchers.models import Provider
+
+    return Provider.objects.filter(members=user).exists()
