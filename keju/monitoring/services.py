@@ -39,6 +39,7 @@ from keju.monitoring.models import (
     Scorecard,
     Trigger,
 )
+from keju.monitoring.objects import object_values
 from keju.monitoring.sources import default_years, engine_input, plan_spec, spec_problems, status_form
 from keju.orgs.models import OrgUnit
 from keju.plan import ReportForm
@@ -112,8 +113,11 @@ def recompute(
             data = engine_input(plan, every)
             timer.lap("read")
             result = _compute(data, years=every)
+            registered = object_values(
+                plan, data.tree.units, every, result.values.schema, start_year=plan.baseline_year + 1
+            )
             timer.lap("compute")
-            values = _checked_values(result.values, plan)
+            values = _checked_values(pl.concat([result.values, registered]), plan)
             frame = values.frame if chosen is None else values.frame.filter(pl.col("year").is_in(chosen))
             run.errors = [*spec_problems(plan), *values.errors, *result.errors]
             run.changes = {"values": _write_values(plan, run, frame, _Scope(years=chosen))}

@@ -25,8 +25,16 @@ TOLERANCE = 1e-9
 
 def conformance_dir() -> Path:
     configured = os.environ.get("KEJU_CONFORMANCE_DIR")
-    base = Path(configured) if configured else Path(keju.__file__).parents[2] / "shared" / "conformance"
-    path = base / "asem" if (base / "asem").is_dir() else base
+    if configured:
+        candidates = [Path(configured)]
+    else:
+        # ../shared/conformance beside the project; a clone elsewhere on the machine (as CI makes)
+        # finds it beside an ancestor folder or at the workplace's /work/shared.
+        project = Path(keju.__file__).resolve().parents[1]
+        candidates = [parent / "shared" / "conformance" for parent in project.parents]
+        candidates.append(Path("/work/shared/conformance"))
+    found = [c / "asem" if (c / "asem").is_dir() else c for c in candidates]
+    path = next((p for p in found if (p / "Input_IndMeta.csv").is_file()), found[0])
     if not (path / "Input_IndMeta.csv").is_file():
         pytest.fail(
             f"ASEM conformance data not found at {path} (expected Input_IndMeta.csv, Data_*.csv …). "
