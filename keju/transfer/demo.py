@@ -40,6 +40,17 @@ OWNERS: dict[str, list[str]] = {
     "高技术服务": ["甘肃省科技情报研究所", "兰州科技大市场", "甘肃省产品质量监督检验研究院"],
     "航空航天": ["中国航天科技集团510所", "兰州理工大学"],
 }
+# The 战略性新兴产业 domain an achievement of each 高新技术领域 most likely belongs to.
+SEI_BY_FIELD = {
+    "新材料": "新材料产业",
+    "生物与新医药": "生物产业",
+    "新能源与节能": "新能源产业",
+    "资源与环境": "节能环保产业",
+    "电子信息": "新一代信息技术产业",
+    "先进制造与自动化": "高端装备制造产业",
+    "航空航天": "高端装备制造产业",
+    "高技术服务": "相关服务业",
+}
 CONTRACT_TYPES = [
     ContractType.TRANSFER,
     ContractType.DEVELOPMENT,
@@ -70,10 +81,13 @@ def seed_transfer_demo(plan: Plan, enterprise_ids: list[int], *, seed: int = 201
             ip_type=rng.choice(ip_types),
             industries=list(supply.industries),
             terms=rng.choice(["面议", "转让费面议", "可许可使用", "合作开发,费用分担"]),
+            strategic_emerging=SEI_BY_FIELD.get(supply.field, ""),
         )
         by_supply[supply.id] = achievement
         made["transfer.achievement"].append(achievement.pk)
-    enterprises = Enterprise.objects.filter(pk__in=enterprise_ids).only("pk", "industry_code")
+    enterprises = Enterprise.objects.filter(pk__in=enterprise_ids).only(
+        "pk", "industry_code", "strategic_emerging", "high_tech_industry"
+    )
     by_industry: dict[str, list[Enterprise]] = defaultdict(list)
     for enterprise in enterprises:
         by_industry[enterprise.industry_code[1:3]].append(enterprise)
@@ -94,6 +108,8 @@ def seed_transfer_demo(plan: Plan, enterprise_ids: list[int], *, seed: int = 201
             industry=enterprise.industry_code[1:3],
             budget=Decimal(rng.choice([30, 50, 80, 100, 150, 200, 300])),
             status=ListingStatus.PUBLISHED,
+            strategic_emerging=enterprise.strategic_emerging,
+            high_tech_industry=enterprise.high_tech_industry,
         )
         made["transfer.need"].append(need.pk)
         posted.append((need, by_supply[sorted(labelled.relevant)[0]]))

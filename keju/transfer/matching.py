@@ -38,6 +38,7 @@ class Supply:
     field: str = ""
     industries: tuple[str, ...] = ()
     region: str = ""
+    classes: tuple[str, ...] = ()  # e.g. "sei:新材料产业", "hti:医药制造业"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Demand:
     field: str = ""
     industry: str = ""
     region: str = ""
+    classes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Weights:
     field: float = 0.15
     industry: float = 0.15
     region: float = 0.05
+    classes: float = 0.10  # the same 战略性新兴产业 domain or 高技术产业 group
     k1: float = 1.5
     b: float = 0.75
 
@@ -151,7 +154,16 @@ class Matcher:
             [bool(need.industry) and need.industry in s.industries for s in self.supplies]
         )
         same_region = (self._regions == need.region) & bool(need.region) & (need.region != "other")
-        total = text_norm + w.field * same_field + w.industry * same_industry + w.region * same_region
+        wanted = set(need.classes)
+        shared_classes = [sorted(wanted & set(s.classes)) for s in self.supplies]
+        same_class = np.array([bool(c) for c in shared_classes])
+        total = (
+            text_norm
+            + w.field * same_field
+            + w.industry * same_industry
+            + w.region * same_region
+            + w.classes * same_class
+        )
         # Stable order: score, then the listing order (ties are rare but must not flicker).
         order = np.lexsort((np.arange(len(total)), -total))[:limit]
         return [
@@ -159,14 +171,25 @@ class Matcher:
                 supply_id=self.supplies[i].id,
                 score=round(float(total[i]), 6),
                 text_score=round(float(text_norm[i]), 6),
-                reasons=tuple(self._reasons(i, query, need, same_field[i], same_industry[i], same_region[i])),
+                reasons=tuple(
+                    self._reasons(
+                        i, query, need, same_field[i], same_industry[i], same_region[i], shared_classes[i]
+                    )
+                ),
             )
             for i in order
             if total[i] > 0
         ]
 
     def _reasons(
-        self, i: int, query: list[str], need: Demand, field_: bool, industry: bool, region: bool
+        self,
+        i: int,
+        query: list[str],
+        need: Demand,
+        field_: bool,
+        industry: bool,
+        region: bool,
+        classes: list[str],
     ) -> Iterable[str]:
         shared: dict[str, float] = {}
         for term in set(query):
@@ -184,6 +207,9 @@ class Matcher:
             yield f"同属{need.field}领域"
         if industry:
             yield f"适用于需求方所在行业(国民经济行业大类 {need.industry})"
+        for shared in classes:
+            kind, _, name = shared.partition(":")
+            yield f"同属{'战略性新兴产业' if kind == 'sei' else '高技术产业'}“{name}”"
         if region:
             yield f"同在{REGION_NAMES.get(need.region, need.region)}"
 

@@ -28,6 +28,31 @@ class Region(models.TextChoices):
     OTHER = "other", _("区外")
 
 
+class StrategicEmerging(models.TextChoices):
+    """战略性新兴产业分类(2018): the nine domains."""
+
+    NEXT_GEN_IT = "新一代信息技术产业", _("新一代信息技术产业")
+    HIGH_END_EQUIPMENT = "高端装备制造产业", _("高端装备制造产业")
+    NEW_MATERIALS = "新材料产业", _("新材料产业")
+    BIO = "生物产业", _("生物产业")
+    NEW_ENERGY_VEHICLES = "新能源汽车产业", _("新能源汽车产业")
+    NEW_ENERGY = "新能源产业", _("新能源产业")
+    ENERGY_SAVING = "节能环保产业", _("节能环保产业")
+    DIGITAL_CREATIVE = "数字创意产业", _("数字创意产业")
+    RELATED_SERVICES = "相关服务业", _("相关服务业")
+
+
+class HighTechIndustry(models.TextChoices):
+    """高技术产业(制造业)分类(2017): the six groups."""
+
+    PHARMA = "医药制造业", _("医药制造业")
+    AEROSPACE = "航空、航天器及设备制造业", _("航空、航天器及设备制造业")
+    ELECTRONICS = "电子及通信设备制造业", _("电子及通信设备制造业")
+    COMPUTERS = "计算机及办公设备制造业", _("计算机及办公设备制造业")
+    MEDICAL_INSTRUMENTS = "医疗仪器设备及仪器仪表制造业", _("医疗仪器设备及仪器仪表制造业")
+    INFO_CHEMICALS = "信息化学品制造业", _("信息化学品制造业")
+
+
 class ListingStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     PUBLISHED = "published", _("已发布")
@@ -60,6 +85,12 @@ class Listing(models.Model):
     keywords = models.JSONField(_("关键词"), default=list, blank=True)
     field = models.CharField(_("技术领域"), max_length=16, choices=TechField.choices)
     region = models.CharField(_("地区"), max_length=8, choices=Region.choices, default=Region.LANZHOU)
+    strategic_emerging = models.CharField(
+        _("战略性新兴产业分类(2018)"), max_length=16, choices=StrategicEmerging.choices, blank=True
+    )
+    high_tech_industry = models.CharField(
+        _("高技术产业分类(2017)"), max_length=24, choices=HighTechIndustry.choices, blank=True
+    )
     status = models.CharField(
         _("状态"), max_length=10, choices=ListingStatus.choices, default=ListingStatus.DRAFT
     )

@@ -27,6 +27,7 @@ from keju.transfer.models import (
     Achievement,
     ContractType,
     CooperationMode,
+    HighTechIndustry,
     IpType,
     ListingStatus,
     Match,
@@ -34,6 +35,7 @@ from keju.transfer.models import (
     Need,
     Region,
     Stage,
+    StrategicEmerging,
     TechContract,
     TechField,
     TransferEvent,
@@ -150,6 +152,12 @@ def publish_need(actor: Any, enterprise: Enterprise, data: Mapping[str, Any]) ->
         budget=budget,
         mode=mode,
         deadline=data.get("deadline") or None,
+        strategic_emerging=enterprise.strategic_emerging
+        if enterprise.strategic_emerging in StrategicEmerging.values
+        else "",
+        high_tech_industry=enterprise.high_tech_industry
+        if enterprise.high_tech_industry in HighTechIndustry.values
+        else "",
         status=ListingStatus.PUBLISHED,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         **_listing_fields(listing),
@@ -175,6 +183,10 @@ def publish_achievement(actor: Any, plan: Plan, data: Mapping[str, Any]) -> Achi
         industries = [c for c in re.split(r"[,，\s]+", industries) if c]
     if any(not re.fullmatch(r"\d{2}", c) for c in industries):
         raise refuse(actor, "publish_achievement", "适用行业请填写国民经济行业分类两位大类代码,如 32、27。")
+    sei = data.get("strategic_emerging") or ""
+    hti = data.get("high_tech_industry") or ""
+    if sei not in ("", *StrategicEmerging.values) or hti not in ("", *HighTechIndustry.values):
+        raise refuse(actor, "publish_achievement", "战略性新兴产业或高技术产业分类无效。")
     terms = str(data.get("terms") or "").strip()
     if _MARKUP.search(terms):
         raise refuse(actor, "publish_achievement", "价格或合作条件中含有网页标记或脚本,请只填写纯文本。")
@@ -185,6 +197,8 @@ def publish_achievement(actor: Any, plan: Plan, data: Mapping[str, Any]) -> Achi
         ip_type=ip_type,
         industries=list(industries),
         terms=terms[:200],
+        strategic_emerging=sei,
+        high_tech_industry=hti,
         status=ListingStatus.PUBLISHED,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         **_listing_fields(listing),
@@ -218,6 +232,15 @@ def _decimal_or_none(actor: Any, action: str, value: Any, label: str) -> Decimal
 # --- search and suggestions ------------------------------------------------------------------
 
 
+def _classes(listing: Any) -> tuple[str, ...]:
+    found = []
+    if listing.strategic_emerging:
+        found.append(f"sei:{listing.strategic_emerging}")
+    if listing.high_tech_industry:
+        found.append(f"hti:{listing.high_tech_industry}")
+    return tuple(found)
+
+
 def _supply(achievement: Achievement) -> Supply:
     return Supply(
         id=str(achievement.pk),
@@ -227,6 +250,7 @@ def _supply(achievement: Achievement) -> Supply:
         field=achievement.field,
         industries=tuple(achievement.industries),
         region=achievement.region,
+        classes=_classes(achievement),
     )
 
 
@@ -238,6 +262,7 @@ def _demand(need: Need) -> Demand:
         field=need.field,
         industry=need.industry,
         region=need.region,
+        classes=_classes(need),
     )
 
 

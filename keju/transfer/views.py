@@ -17,12 +17,14 @@ from keju.transfer.models import (
     Achievement,
     ContractType,
     CooperationMode,
+    HighTechIndustry,
     IpType,
     Match,
     MatchStatus,
     Need,
     Region,
     Stage,
+    StrategicEmerging,
     TechContract,
     TechField,
 )
@@ -125,6 +127,8 @@ def new_achievement(request: HttpRequest, plan) -> HttpResponse:
         "regions": Region.choices,
         "stages": Stage.choices,
         "ip_types": IpType.choices,
+        "sei_choices": StrategicEmerging.choices,
+        "hti_choices": HighTechIndustry.choices,
         "data": request.POST,
     }
     return render(

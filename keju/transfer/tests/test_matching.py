@@ -96,3 +96,13 @@ def test_a_query_with_no_usable_words_is_refused():
 def test_keyword_overlap_baseline_counts_shared_words_only():
     ranked = keyword_overlap_rank(SUPPLIES, Demand(title="当归挥发油"))
     assert ranked[0] == "herb"
+
+
+def test_a_shared_strategic_emerging_domain_ranks_higher_and_is_given_as_a_reason():
+    twins = [
+        Supply("a", "废水处理", "重金属废水处理", (), "资源与环境", (), "other", ("sei:新材料产业",)),
+        Supply("b", "废水处理", "重金属废水处理", (), "资源与环境", (), "other", ("sei:节能环保产业",)),
+    ]
+    ranked = Matcher(twins).rank(Demand(title="重金属废水处理", classes=("sei:节能环保产业",)))
+    assert [s.supply_id for s in ranked] == ["b", "a"]
+    assert "同属战略性新兴产业“节能环保产业”" in ranked[0].reasons

@@ -186,3 +186,26 @@ def test_contract_turnover_sums_amounts_by_district_year_and_type(market):
         ("BG", "transfer"): Decimal("85.5"),
         ("BG", "service"): Decimal("14.5"),
     }
+
+
+def test_a_need_carries_its_enterprises_classifications_and_bad_ones_are_refused(market):
+    from keju.orgs.models import Enterprise
+
+    Enterprise.objects.filter(pk=market.smelter.pk).update(strategic_emerging="新材料产业")
+    market.smelter.refresh_from_db()
+    need = services.publish_need(
+        market.reporter, market.smelter, {"title": "高纯铟", "description": "提纯到6N", "field": "新材料"}
+    )
+    assert need.strategic_emerging == "新材料产业" and need.high_tech_industry == ""
+    with pytest.raises(services.TransferError, match="分类无效"):
+        services.publish_achievement(
+            market.broker,
+            market.plan,
+            {
+                "title": "x",
+                "description": "y",
+                "field": "新材料",
+                "owner_name": "某所",
+                "strategic_emerging": "炼金",
+            },
+        )
