@@ -41,10 +41,12 @@ def roles_of(user: Any) -> list[RoleAssignment]:
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
+        # With the plans (without their large document): the API picks the user's plan from
+        # its roles without another query.
         cached = list(
-            RoleAssignment.objects.filter(user_id=user.pk).select_related(
-                "org_unit", "enterprise", "working_group"
-            )
+            RoleAssignment.objects.filter(user_id=user.pk)
+            .select_related("org_unit__plan", "enterprise__plan", "working_group")
+            .defer("org_unit__plan__document", "enterprise__plan__document")
         )
         setattr(user, _CACHE_ATTR, cached)
     return cached

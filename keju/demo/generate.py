@@ -1161,14 +1161,21 @@ POLARS_TYPES = {"decimal": pl.Float64, "integer": pl.Int64, "boolean": pl.Boolea
 
 
 def _conform(frame: pl.DataFrame, form: ReportForm | None, key_columns: Sequence[str]) -> pl.DataFrame:
-    """Order and type the columns as the form declares them; fail if the form has a field we lack."""
+    """Order and type the columns as the form declares them. A required field the generator does
+    not produce is an error; an optional one (required: false) is left empty, as a respondent
+    may leave it, so a form can gain optional fields without the generator knowing them."""
     if form is None:
         return frame
-    missing = [f.code for f in form.fields if f.code not in frame.columns]
+    missing = [f.code for f in form.fields if f.code not in frame.columns and f.required]
     if missing:
         raise ValueError(
-            f"the demo generator does not produce field(s) {', '.join(missing)} of form {form.code}"
+            f"the demo generator does not produce required field(s) {', '.join(missing)} of form {form.code}"
         )
-    fields = [pl.col(f.code).cast(POLARS_TYPES[f.type]) for f in form.fields]
+    fields = [
+        pl.col(f.code).cast(POLARS_TYPES[f.type])
+        if f.code in frame.columns
+        else pl.lit(None, dtype=POLARS_TYPES[f.type]).alias(f.code)
+        for f in form.fields
+    ]
     keys = [c for c in key_columns if c in frame.columns]
     return frame.select(*keys, *fields)

@@ -15,7 +15,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema
 from ninja.security import HttpBearer
@@ -301,11 +300,16 @@ def finding_out(f: Finding) -> dict[str, Any]:
 
 
 def _plans(user: Any) -> list[Plan]:
-    plans = Plan.objects.defer("document").order_by("id")  # the document is large and not needed here
     if user.is_superuser:
-        return list(plans)
-    ids = {(r.enterprise.plan_id if r.enterprise_id else r.org_unit.plan_id) for r in roles_of(user)}
-    return list(plans.filter(pk__in=ids))
+        # The document is large and not needed here.
+        return list(Plan.objects.defer("document").order_by("id"))
+    # The roles bring their plans along (keju.accounts.scoping.roles_of).
+    found = {}
+    for r in roles_of(user):
+        unit = r.enterprise if r.enterprise_id else r.org_unit
+        if unit is not None:
+            found[unit.plan_id] = unit.plan
+    return [found[pk] for pk in sorted(found)]
 
 
 def _plan(user: Any, code: str | None) -> Plan:
@@ -332,6 +336,15 @@ def _visible(request: HttpRequest, report_id: int) -> Report:
         .filter(pk=report_id)
         .first()
     )
+    if report is None:
+        raise NotFound()
+    return report
+
+
+def _locked_visible(request: HttpRequest, report_id: int, idempotency_key: str | None) -> Report:
+    """The report locked for this request's transaction, if the user may see it (one query,
+    with the key's idempotency record): the write service then uses the row as it is."""
+    report = services.lock_visible(request.user, report_id, idempotency_key)
     if report is None:
         raise NotFound()
     return report
@@ -617,8 +630,9 @@ def submit_in_one_call(
     """Open the form and period's report and submit `values` in one call — for systems that
     push their figures (an enterprise's ERP, a district's statistics system). Same checks,
     refusals, idempotency and audit as open + submit."""
+
     # One transaction: a refused submission does not leave a new empty draft behind.
-    with transaction.atomic():
+    def call() -> tuple[Report, Report]:
         report = _open(request.user, body)
         values = _parse_values(services.report_form(report), body.values)
         submitted = services.submit(
@@ -630,6 +644,9 @@ def submit_in_one_call(
             expected_version=body.version,
             idempotency_key=idempotency_key,
         )
+        return report, submitted
+
+    report, submitted = services.in_one_transaction(call)
     return _fresh(submitted, report)
 
 
@@ -645,16 +662,21 @@ def save_report(
     body: SaveIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ) -> Any:
-    report = _visible(request, report_id)
-    values = _parse_values(services.report_form(report), body.values)
-    saved = services.save_draft(
-        report,
-        actor=request.user,
-        values=values,
-        channel=Channel.API,
-        expected_version=body.version,
-        idempotency_key=idempotency_key,
-    )
+
+    def call() -> tuple[Report, Report]:
+        report = _locked_visible(request, report_id, idempotency_key)
+        values = _parse_values(services.report_form(report), body.values)
+        saved = services.save_draft(
+            report,
+            actor=request.user,
+            values=values,
+            channel=Channel.API,
+            expected_version=body.version,
+            idempotency_key=idempotency_key,
+        )
+        return report, saved
+
+    report, saved = services.in_one_transaction(call)
     return _fresh(saved, report)
 
 
@@ -677,17 +699,22 @@ def submit_report(
     body: SubmitIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ) -> Any:
-    report = _visible(request, report_id)
-    values = _parse_values(services.report_form(report), body.values)
-    submitted = services.submit(
-        report,
-        actor=request.user,
-        values=values,
-        explanations=body.explanations,
-        channel=Channel.API,
-        expected_version=body.version,
-        idempotency_key=idempotency_key,
-    )
+
+    def call() -> tuple[Report, Report]:
+        report = _locked_visible(request, report_id, idempotency_key)
+        values = _parse_values(services.report_form(report), body.values)
+        submitted = services.submit(
+            report,
+            actor=request.user,
+            values=values,
+            explanations=body.explanations,
+            channel=Channel.API,
+            expected_version=body.version,
+            idempotency_key=idempotency_key,
+        )
+        return report, submitted
+
+    report, submitted = services.in_one_transaction(call)
     return _fresh(submitted, report)
 
 

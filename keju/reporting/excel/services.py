@@ -11,11 +11,9 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from keju.accounts.models import Role
@@ -30,6 +28,7 @@ from keju.reporting.excel.reader import CellError, SheetRow, open_workbook, read
 from keju.reporting.excel.safety import ExcelFileError, inspect_package
 from keju.reporting.excel.template import Respondent, TemplateContent, build_workbook, error_report_workbook
 from keju.reporting.models import Channel, Report, ReportingPeriod
+from keju.reporting.services.bulk import BulkSubmission
 from keju.reporting.services.forms import forms_for, period_bounds
 from keju.validation.checks import check_many
 
@@ -308,10 +307,6 @@ class ImportResult:
         return error_report_workbook(self.error_rows(), title)
 
 
-class _Rollback(Exception):
-    """Raised inside the upload's transaction to undo every row (all or nothing)."""
-
-
 def import_workbook(
     user: Any,
     plan: Plan,
@@ -503,9 +498,8 @@ def _existing_reports(
     plan: Plan, form: ReportForm, stamp: Stamp, who: Mapping[int, _Who]
 ) -> dict[int, Report]:
     """Respondent id → its report of this form and period, if it has one (one query)."""
-    reports = Report.objects.filter(plan=plan, form_code=form.code, period=stamp.period).select_related(
-        "plan"
-    )
+    # Only the values are read (the pre-check); never the plan's large document per row.
+    reports = Report.objects.filter(plan=plan, form_code=form.code, period=stamp.period)
     if stamp.scope == "district":
         return {r.org_unit_id: r for r in reports.filter(org_unit__in=[w.org_unit for w in who.values()])}
     return {r.enterprise_id: r for r in reports.filter(enterprise__in=[w.enterprise for w in who.values()])}
@@ -566,23 +560,30 @@ def _store(
     outcomes = [RowOutcome(row.respondent, row.name, row.row, "skipped") for row in rows]
     all_or_nothing = not result.accept_valid
     if not (all_or_nothing and any(row.errors for row in rows)):
-        try:
-            with transaction.atomic():
-                for i, row in enumerate(rows):
-                    if row.errors or i not in who:
-                        continue
-                    # Keeping valid rows: one savepoint per row, so a refused row leaves no
-                    # trace (not even the draft open_report made). All or nothing: a refusal
-                    # undoes everything anyway; a savepoint would only cost round trips.
-                    try:
-                        with nullcontext() if all_or_nothing else transaction.atomic():
-                            _store_row(user, plan, form, stamp, row, who[i], digest, outcomes[i], existing)
-                    except reporting.ReportingError as exc:
-                        _refused(row, exc, labels)
-                if all_or_nothing and any(row.errors for row in rows):
-                    raise _Rollback
-        except _Rollback:
-            pass
+        todo = [i for i, row in enumerate(rows) if not row.errors and i in who]
+        # One bulk submission through the reporting services: the same checks, refusals,
+        # audit and idempotency as one call per row, in a constant number of queries.
+        done = reporting.submit_many(
+            [_submission(form, stamp, rows[i], who[i], digest) for i in todo],
+            actor=user,
+            plan=plan,
+            form_code=form.code,
+            period=stamp.period,
+            channel=Channel.EXCEL,
+            keep_valid=not all_or_nothing,
+        )
+        for i, bulk in zip(todo, done, strict=True):
+            row, outcome = rows[i], outcomes[i]
+            if bulk.status == "refused":
+                assert bulk.error is not None
+                _refused(row, bulk.error, labels)
+            elif bulk.status in ("submitted", "draft"):
+                assert bulk.report is not None
+                outcome.status = bulk.status
+                outcome.report_id = bulk.report.pk
+                if bulk.status == "draft":
+                    row.warnings = [f"[{w.code}] {w.message}" for w in bulk.warnings]
+                    outcome.messages = [_("有核实性审核提示但未填写说明,已保存为草稿,未上报:"), *row.warnings]
     failed = any(row.errors for row in rows)
     for row, outcome in zip(rows, outcomes, strict=True):
         if row.errors:
@@ -640,71 +641,25 @@ def warning_codes(form: ReportForm) -> list[str]:
     return codes
 
 
-def _store_row(
-    user: Any,
-    plan: Plan,
-    form: ReportForm,
-    stamp: Stamp,
-    row: SheetRow,
-    who: _Who,
-    digest: str,
-    outcome: RowOutcome,
-    existing: Mapping[int, Report],
-) -> None:
+def _submission(form: ReportForm, stamp: Stamp, row: SheetRow, who: _Who, digest: str) -> BulkSubmission:
     # One key per file and respondent: a re-uploaded file (or a retried POST) replays the
     # first result instead of writing again.
     key = f"excel:{digest[:48]}:{row.respondent or stamp.respondent}"
-    report = existing.get(_respondent_id(who)) or reporting.open_report(
-        actor=user,
-        plan=plan,
-        form_code=form.code,
-        period=stamp.period,
-        enterprise=who.enterprise,
-        org_unit=who.org_unit,
-        channel=Channel.EXCEL,
-    )
-    outcome.report_id = report.pk
-    values = dict(row.values)
     # The row's one explanation answers whichever warnings fire; the services keep only
     # those. Offering it for every declared warning keeps the call (and so its idempotency
-    # fingerprint) independent of what the checks find this time.
+    # fingerprint) independent of what the checks find this time; a warning not declared in
+    # the form file (a built-in one) is answered by a retry with every warning answered.
+    # Without an explanation, figures with warnings are kept as a draft.
     explanations = {code: row.explanation for code in warning_codes(form)} if row.explanation else None
-    try:
-        report = _submit(report, user, values, explanations, key + ":submit")
-    except reporting.ReportingError as exc:
-        if exc.code != "unexplained_warnings":
-            raise
-        warnings = [w for w in exc.findings if w.severity == "warning"]
-        if row.explanation and any(w.code not in (explanations or {}) for w in warnings):
-            # A warning not declared in the form file (a built-in one): answer it too.
-            extra = {**(explanations or {}), **{w.code: row.explanation for w in warnings}}
-            report = _submit(report, user, values, extra, key + ":submit-all")
-        elif row.explanation:
-            raise  # the explanation itself was refused (too short, rejected before): say why
-        else:
-            # Warnings need a written explanation; without one the figures are kept as a draft.
-            report = reporting.save_draft(
-                report, actor=user, values=values, channel=Channel.EXCEL, idempotency_key=key + ":draft"
-            )
-            outcome.status = "draft"
-            outcome.report_id = report.pk
-            row.warnings = [f"[{w.code}] {w.message}" for w in warnings]
-            outcome.messages = [_("有核实性审核提示但未填写说明,已保存为草稿,未上报:"), *row.warnings]
-            return
-    outcome.status = "submitted"
-    outcome.report_id = report.pk
-
-
-def _submit(
-    report: Report, user: Any, values: dict[str, Any], explanations: dict[str, str] | None, key: str
-) -> Report:
-    return reporting.submit(
-        report,
-        actor=user,
-        values=values,
+    return BulkSubmission(
+        enterprise=who.enterprise,
+        org_unit=who.org_unit,
+        values=dict(row.values),
         explanations=explanations,
-        channel=Channel.EXCEL,
-        idempotency_key=key,
+        idempotency_key=key + ":submit",
+        answer_all=row.explanation or "",
+        answer_all_key=key + ":submit-all",
+        draft_key=key + ":draft",
     )
 
 

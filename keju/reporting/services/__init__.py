@@ -5,6 +5,7 @@ Import from here (`from keju.reporting.services import submit, ReportingError`);
 submodules are an implementation detail.
 """
 
+from keju.reporting.services.bulk import BulkOutcome, BulkSubmission, submit_many, submit_one
 from keju.reporting.services.completeness import (
     CompletenessRow,
     OverdueRow,
@@ -21,7 +22,9 @@ from keju.reporting.services.workflow import (
     approve,
     check,
     clean_values,
+    in_one_transaction,
     lock,
+    lock_visible,
     open_report,
     report_form,
     request_revision,
@@ -31,6 +34,8 @@ from keju.reporting.services.workflow import (
 )
 
 __all__ = [
+    "BulkOutcome",
+    "BulkSubmission",
     "MIN_EXPLANATION_CHARS",
     "CompletenessRow",
     "NotFound",
@@ -47,7 +52,9 @@ __all__ = [
     "expected_respondents",
     "form_for",
     "forms_for",
+    "in_one_transaction",
     "lock",
+    "lock_visible",
     "open_period",
     "open_report",
     "overdue_respondents",
@@ -59,4 +66,6 @@ __all__ = [
     "save_draft",
     "set_due_date",
     "submit",
+    "submit_many",
+    "submit_one",
 ]

@@ -14,11 +14,10 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.utils import timezone
 
 from keju.orgs.models import Enterprise, EnterprisePlacement, OrgUnit
-from keju.orgs.querysets import covering_q
 from keju.plan.forms import ReportForm
 from keju.planning.models import Plan
 from keju.reporting.models import REPORTED_STATUSES, Report, ReportingPeriod, ReportStatus
@@ -55,71 +54,155 @@ def status_form(forms: dict[str, ReportForm]) -> str | None:
     return None
 
 
-def classification_flags(plan: Plan, flag: str, enterprise_ids: list[int], year: int) -> pl.DataFrame:
-    """enterprise_id, flag: the latest stated classification up to `year`, else the register's."""
-    if flag not in REGISTER_FLAGS:
-        raise ReportingError(
-            f"报表的填报范围“{flag}”无法识别(可选:all、{'、'.join(REGISTER_FLAGS)})", code="unknown_form"
-        )
-    register = pl.DataFrame(
-        list(Enterprise.objects.filter(pk__in=enterprise_ids).values_list("id", REGISTER_FLAGS[flag])),
-        schema={"enterprise_id": pl.Int64, "register": pl.Boolean},
-        orient="row",
-    )
-    stated = pl.DataFrame(schema={"enterprise_id": pl.Int64, "stated": pl.Boolean})
+def stated_classification(plan: Plan, flag: str, enterprise_ids: list[int] | None = None) -> pl.DataFrame:
+    """enterprise_id, year, stated: every classification stated in a reported status form
+    (nulls left out), all years at once.
+
+    The flag is extracted on the database side as a boolean, so only three small columns
+    travel (the reports' JSON is neither sent nor decoded): one query for the whole zone.
+    """
+    schema = {"enterprise_id": pl.Int64, "year": pl.Int64, "stated": pl.Boolean}
     code = status_form(forms_for(plan))
-    if code is not None and flag in STATUS_FIELDS:
-        rows = (
-            Report.objects.filter(
-                plan=plan,
-                form_code=code,
-                year__lte=year,
-                status__in=REPORTED_STATUSES,
-                enterprise_id__in=enterprise_ids,
-            )
-            .order_by("enterprise_id", "year")
-            .values_list("enterprise_id", "year", f"values__{STATUS_FIELDS[flag]}")
-        )
-        found = pl.DataFrame(
-            [(e, y, v if isinstance(v, bool) else None) for e, y, v in rows],
-            schema={"enterprise_id": pl.Int64, "year": pl.Int64, "stated": pl.Boolean},
-            orient="row",
-        )
-        stated = (
-            found.drop_nulls("stated")
-            .sort("enterprise_id", "year")
-            .group_by("enterprise_id")
-            .agg(pl.col("stated").last())
-        )
-    return register.join(stated, on="enterprise_id", how="left").select(
+    if code is None or flag not in STATUS_FIELDS:
+        return pl.DataFrame(schema=schema)
+    key = f"values__{STATUS_FIELDS[flag]}"
+    rows = Report.objects.filter(plan=plan, form_code=code, status__in=REPORTED_STATUSES)
+    if enterprise_ids is not None:
+        rows = rows.filter(enterprise_id__in=enterprise_ids)
+    # JSON true/false only: a number or text in the field is no statement (as before).
+    stated = Case(
+        When(Q(**{key: True}), then=Value(True)),
+        When(Q(**{key: False}), then=Value(False)),
+        default=Value(None),
+        output_field=BooleanField(),
+    )
+    found = rows.annotate(stated=stated).filter(stated__isnull=False)
+    return pl.DataFrame(
+        list(found.values_list("enterprise_id", "year", "stated")), schema=schema, orient="row"
+    )
+
+
+def _latest_flags(register: pl.DataFrame, stated: pl.DataFrame, year: int) -> pl.DataFrame:
+    """enterprise_id, flag: the latest statement up to `year`, else the register's."""
+    latest = (
+        stated.filter(pl.col("year") <= year)
+        .sort("enterprise_id", "year")
+        .group_by("enterprise_id")
+        .agg(pl.col("stated").last())
+    )
+    return register.join(latest, on="enterprise_id", how="left").select(
         "enterprise_id", pl.coalesce("stated", "register").fill_null(False).alias("flag")
     )
 
 
-# The name the web views first used.
-_flags = classification_flags
+def _check_flag(flag: str) -> None:
+    if flag not in REGISTER_FLAGS:
+        raise ReportingError(
+            f"报表的填报范围“{flag}”无法识别(可选:all、{'、'.join(REGISTER_FLAGS)})", code="unknown_form"
+        )
+
+
+def _register_flags(plan: Plan, flag: str, enterprise_ids: list[int] | None = None) -> pl.DataFrame:
+    rows = Enterprise.objects.filter(plan=plan)
+    if enterprise_ids is not None:
+        rows = rows.filter(pk__in=enterprise_ids)
+    return pl.DataFrame(
+        list(rows.values_list("id", REGISTER_FLAGS[flag])),
+        schema={"enterprise_id": pl.Int64, "register": pl.Boolean},
+        orient="row",
+    )
+
+
+def classification_flags(plan: Plan, flag: str, enterprise_ids: list[int], year: int) -> pl.DataFrame:
+    """enterprise_id, flag: the latest stated classification up to `year`, else the register's.
+
+    For a few enterprises (a reminder, one respondent); the zone-wide figures read every
+    enterprise's flags once per call through `_ZoneFrames`.
+    """
+    _check_flag(flag)
+    register = _register_flags(plan, flag, enterprise_ids)
+    return _latest_flags(register, stated_classification(plan, flag, enterprise_ids), year)
+
+
+class _ZoneFrames:
+    """What the expected respondents of many periods share, read once per call: the zone's
+    placements and, per flag, the register's and the stated classifications. Each period is
+    then a vectorised filter, so a page over every period costs a few queries, not a few per
+    period (and never reads the reports' JSON)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self._placements: pl.DataFrame | None = None
+        self._flags: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = {}
+        self._districts: pl.DataFrame | None = None
+
+    def districts(self) -> pl.DataFrame:
+        """The zone's districts as the respondents of a district form."""
+        if self._districts is None:
+            rows = OrgUnit.objects.filter(plan=self.plan, level="district").order_by("id")
+            self._districts = pl.DataFrame(
+                [(code, None, pk, pk, None) for code, pk in rows.values_list("code", "id")],
+                schema=EXPECTED_SCHEMA,
+                orient="row",
+            )
+        return self._districts
+
+    def placements(self) -> pl.DataFrame:
+        if self._placements is None:
+            rows = EnterprisePlacement.objects.filter(enterprise__plan=self.plan).values_list(
+                "enterprise_id", "district_id", "park_id", "valid_from", "valid_to", "enterprise__closed_on"
+            )
+            self._placements = pl.DataFrame(
+                list(rows),
+                schema={
+                    "enterprise_id": pl.Int64,
+                    "district_id": pl.Int64,
+                    "park_id": pl.Int64,
+                    "valid_from": pl.Date,
+                    "valid_to": pl.Date,
+                    "closed_on": pl.Date,
+                },
+                orient="row",
+            )
+        return self._placements
+
+    def placed(self, on: date) -> pl.DataFrame:
+        """enterprise_id, district_id, park_id of the open enterprises placed in the zone on `on`."""
+        frame = self.placements()
+        return (
+            frame.filter(
+                (pl.col("valid_from") <= on)
+                & (pl.col("valid_to").is_null() | (pl.col("valid_to") > on))
+                & (pl.col("closed_on").is_null() | (pl.col("closed_on") > on))
+            )
+            .select("enterprise_id", "district_id", "park_id")
+            .sort("enterprise_id")
+        )
+
+    def flags(self, flag: str, year: int) -> pl.DataFrame:
+        _check_flag(flag)
+        if flag not in self._flags:
+            self._flags[flag] = (
+                _register_flags(self.plan, flag),
+                stated_classification(self.plan, flag),
+            )
+        register, stated = self._flags[flag]
+        return _latest_flags(register, stated, year)
 
 
 def expected_respondents(plan: Plan, form_code: str, period: str) -> pl.DataFrame:
     """respondent (enterprise id as text, or district code), enterprise_id, org_unit_id,
     district_id and park_id (where the respondent sat at the period's end)."""
-    form = form_for(plan, form_code)
+    return _expected(_ZoneFrames(plan), form_for(plan, form_code), period)
+
+
+def _expected(frames: _ZoneFrames, form: ReportForm, period: str) -> pl.DataFrame:
     year, _, ends_on = period_bounds(form, period)
     if form.respondent_level == "district":
-        rows = OrgUnit.objects.filter(plan=plan, level="district").order_by("id").values_list("code", "id")
-        return pl.DataFrame(
-            [(code, None, pk, pk, None) for code, pk in rows], schema=EXPECTED_SCHEMA, orient="row"
-        )
-    placed = EnterprisePlacement.objects.filter(covering_q(ends_on), enterprise__plan=plan).filter(
-        Q(enterprise__closed_on__isnull=True) | Q(enterprise__closed_on__gt=ends_on)
-    )
-    frame = pl.DataFrame(
-        list(placed.order_by("enterprise_id").values_list("enterprise_id", "district_id", "park_id")),
-        schema={"enterprise_id": pl.Int64, "district_id": pl.Int64, "park_id": pl.Int64},
-        orient="row",
-    )
+        return frames.districts()
+    frame = frames.placed(ends_on)
     if form.respondents != "all" and frame.height:
-        flags = classification_flags(plan, form.respondents, frame["enterprise_id"].to_list(), year)
+        flags = frames.flags(form.respondents, year)
         frame = frame.join(flags, on="enterprise_id", how="left").filter(pl.col("flag").fill_null(False))
     return frame.select(
         pl.col("enterprise_id").cast(pl.String).alias("respondent"),
@@ -143,10 +226,11 @@ def _reports(plan: Plan, form: ReportForm, period: str) -> pl.DataFrame:
     )
 
 
-def _respondent_status(plan: Plan, period_row: ReportingPeriod) -> pl.DataFrame:
+def _respondent_status(frames: _ZoneFrames, period_row: ReportingPeriod) -> pl.DataFrame:
     """The expected respondents of a period with their report (if any) and its state."""
+    plan = frames.plan
     form = form_for(plan, period_row.form_code)
-    expected = expected_respondents(plan, form.code, period_row.period)
+    expected = _expected(frames, form, period_row.period)
     key = "enterprise_id" if form.respondent_level == "enterprise" else "org_unit_id"
     joined = expected.join(_reports(plan, form, period_row.period), on=key, how="left")
     reported = pl.col("status").is_in([str(s) for s in REPORTED_STATUSES])
@@ -231,8 +315,9 @@ def completeness(
     visible = _visible_districts(user, plan)
     names = dict(OrgUnit.objects.filter(plan=plan, level="district").values_list("id", "name"))
     result: list[CompletenessRow] = []
+    frames = _ZoneFrames(plan)
     for row in _periods(plan, form_code, period, only_open):
-        status = _respondent_status(plan, row)
+        status = _respondent_status(frames, row)
         counts = status.group_by("district_id").agg(
             pl.len().alias("expected"),
             pl.col("reported").sum(),
@@ -285,10 +370,11 @@ def overdue_respondents(
     visible = _visible_districts(user, plan)
     names = dict(OrgUnit.objects.filter(plan=plan).values_list("id", "name"))
     result: list[OverdueRow] = []
+    frames = _ZoneFrames(plan)
     for row in _periods(plan, form_code, None, only_open=True):
         if row.due_on >= today:
             continue
-        status = _respondent_status(plan, row).filter(~pl.col("reported"))
+        status = _respondent_status(frames, row).filter(~pl.col("reported"))
         if visible is not None:
             status = status.filter(pl.col("district_id").is_in(list(visible)))
         if not status.height:

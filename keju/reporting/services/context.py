@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+from django.db.models import Q
 
 from keju.plan.forms import ReportForm
 from keju.reporting.models import ACCEPTED_STATUSES, REPORTED_STATUSES, Report
@@ -20,48 +22,61 @@ HISTORY_PERIODS = 12
 def build_context(report: Report, form: ReportForm) -> CheckContext:
     """Previous period (same year), the same period last year, earlier periods (oldest first)
     from the respondent's submitted or approved reports; industry peers' values from the
-    approved reports of the same form and period."""
-    own = Report.objects.filter(
-        plan_id=report.plan_id,
-        form_code=report.form_code,
-        status__in=REPORTED_STATUSES,
-        period__lt=report.period,
-    )
-    if report.enterprise_id:
-        own = own.filter(enterprise_id=report.enterprise_id)
-    else:
-        own = own.filter(org_unit_id=report.org_unit_id)
+    approved reports of the same form and period. One query for both."""
     # Periods of one type sort as text ("2015" < "2016", "2016Q1" < "2016Q2").
-    rows = list(own.order_by("-period").values_list("period", "values")[:HISTORY_PERIODS])
-    rows.reverse()
+    own = Q(status__in=REPORTED_STATUSES, period__lt=report.period)
+    if report.enterprise_id:
+        own &= Q(enterprise_id=report.enterprise_id)
+    else:
+        own &= Q(org_unit_id=report.org_unit_id)
+    industry = report.enterprise.industry_code if report.enterprise_id else ""
+    wanted = own
+    if industry:
+        wanted |= Q(
+            status__in=ACCEPTED_STATUSES,
+            period=report.period,
+            enterprise__industry_code__startswith=industry[:PEER_PREFIX],
+        ) & ~Q(pk=report.pk)
+    rows = (
+        Report.objects.filter(wanted, plan_id=report.plan_id, form_code=report.form_code)
+        .order_by("pk")  # a stable order of the peers (the bulk path reads them in the same order)
+        .values_list("period", "values")
+    )
+    history: list[tuple[str, Mapping[str, Any]]] = []
+    peers: list[Mapping[str, Any]] = []
+    for period, values in rows:
+        if period < report.period:  # own reports are of earlier periods, peers' of this one
+            history.append((period, values))
+        else:
+            peers.append(values)
+    history.sort(key=lambda row: row[0], reverse=True)
+    return context_from_history(
+        form, report.period, history[:HISTORY_PERIODS], peer_values(form, peers) if industry else None
+    )
+
+
+def context_from_history(
+    form: ReportForm,
+    period: str,
+    rows: list[tuple[str, Mapping[str, Any]]],
+    peers: dict[str, list[float]] | None,
+) -> CheckContext:
+    """The context of a report of `period` from its respondent's reported (period, values),
+    latest first (at most HISTORY_PERIODS of them), and its peers' values."""
+    rows = list(reversed(rows))
     by_period: dict[str, Mapping[str, Any]] = dict(rows)
-    prev = previous_period(form, report.period)
+    prev = previous_period(form, period)
     return CheckContext(
         previous=by_period.get(prev) if prev else None,
-        last_year=by_period.get(same_period_last_year(report.period)),
+        last_year=by_period.get(same_period_last_year(period)),
         history=tuple(values for _, values in rows),
-        peers=_peers(report, form),
+        peers=peers,
     )
 
 
-def _peers(report: Report, form: ReportForm) -> dict[str, list[float]] | None:
-    if not report.enterprise_id:
-        return None
-    industry = report.enterprise.industry_code
-    if not industry:
-        return None
+def peer_values(form: ReportForm, rows: Iterable[Mapping[str, Any]]) -> dict[str, list[float]]:
+    """The finite numbers of each numeric field of the peers' reports."""
     numeric = [f.code for f in form.fields if f.type in ("decimal", "integer")]
-    rows = (
-        Report.objects.filter(
-            plan_id=report.plan_id,
-            form_code=report.form_code,
-            period=report.period,
-            status__in=ACCEPTED_STATUSES,
-            enterprise__industry_code__startswith=industry[:PEER_PREFIX],
-        )
-        .exclude(pk=report.pk)
-        .values_list("values", flat=True)
-    )
     peers: dict[str, list[float]] = {code: [] for code in numeric}
     for values in rows:
         for code in numeric:

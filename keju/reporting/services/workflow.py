@@ -22,6 +22,7 @@ import logging
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from typing import Any, TypeVar
 
@@ -121,95 +122,201 @@ def _fingerprint(operation: str, payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
-def _claim_key(
-    actor: Any, key: str | None, operation: str, fingerprint: str, report: Report
-) -> IdempotencyRecord | Report | None:
-    """Insert the idempotency record; on a retry, return the report as the first call left it.
+class _KeyTaken(Exception):
+    """The idempotency key was claimed by a concurrent call after the row lock was taken."""
 
-    Returns the new record (go ahead), the report (a replay: do nothing), or None (no key).
-    """
-    if key is None:
-        return None
+
+def _valid_key(actor: Any, key: str) -> str:
     key = key.strip()
     if not key or len(key) > MAX_KEY_CHARS:
         raise ReportingError(
             f"幂等键(Idempotency-Key)须为1到{MAX_KEY_CHARS}个字符", code="invalid_idempotency_key"
         )
     _require_user(actor)
-    inserted = _insert_key(actor.pk, key, operation, fingerprint, report.pk)
-    if inserted is not None:
-        return inserted
-    first = IdempotencyRecord.objects.filter(actor=actor, key=key).first()
-    if first is None:  # the other call rolled back meanwhile: act now
-        return _claim_key(actor, key, operation, fingerprint, report)
-    if first.operation != operation or first.fingerprint != fingerprint or first.report_id != report.pk:
-        raise ReportingError(
-            f"幂等键“{key}”已用于另一次内容不同的提交;重试时请原样重发,新的提交请使用新的幂等键",
-            code="idempotency_mismatch",
-        )
-    return Report.objects.get(pk=report.pk)
+    return key
+
+
+def _mismatch(key: str) -> ReportingError:
+    return ReportingError(
+        f"幂等键“{key}”已用于另一次内容不同的提交;重试时请原样重发,新的提交请使用新的幂等键",
+        code="idempotency_mismatch",
+    )
+
+
+def _prior_claim(actor: Any, key: str, report: Report | None = None) -> tuple[str, str, int] | None:
+    """The (operation, fingerprint, report id) an earlier call stored under the key, if any:
+    from the locked row's annotations when `_locked` read them, else (or with no report) one
+    fresh query."""
+    if report is not None and getattr(report, "claim_key", None) == key:
+        if report.claim_operation is None:
+            return None
+        return report.claim_operation, report.claim_fingerprint, report.claim_report_id
+    return (
+        IdempotencyRecord.objects.filter(actor=actor, key=key)
+        .values_list("operation", "fingerprint", "report_id")
+        .first()
+    )
+
+
+def _is_replay(
+    prior: tuple[str, str, int] | None, key: str, operation: str, fingerprint: str, report: Report
+) -> bool:
+    if prior is None:
+        return False
+    if prior != (operation, fingerprint, report.pk):
+        raise _mismatch(key)
+    return True
 
 
 def _insert_key(
-    actor_id: int, key: str, operation: str, fingerprint: str, report_id: int
-) -> IdempotencyRecord | None:
-    """INSERT … ON CONFLICT DO NOTHING: the new record, or None when (actor, key) exists.
+    actor_id: int, key: str, operation: str, fingerprint: str, report_id: int, result_version: int
+) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING, at the end of the call with its result: False when
+    (actor, key) exists.
 
-    On PostgreSQL a concurrent insert of the same key waits for the other transaction and
-    then does nothing (it committed) or inserts (it rolled back); no savepoint is needed and
-    the transaction stays usable. SQLite (≥ 3.35) has the same statement.
+    The report's row lock already serialises calls on the same report, so a conflict here
+    means a concurrent call with the same key on another report, or a retry that waited for
+    our row lock and read its claim before we committed. On PostgreSQL the insert waits
+    for a concurrent insert of the same key to commit or roll back; no savepoint is needed.
+    SQLite (≥ 3.35) has the same statement.
     """
     q = connection.ops.quote_name
-    columns = ["actor_id", "key", "operation", "fingerprint", "report_id", "created_at"]
+    columns = ["actor_id", "key", "operation", "fingerprint", "report_id", "created_at", "result_version"]
     now = timezone.now()
     sql = (
         f"INSERT INTO {q(IdempotencyRecord._meta.db_table)} ({', '.join(q(c) for c in columns)}) "
-        f"VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT ({q('actor_id')}, {q('key')}) DO NOTHING RETURNING {q('id')}"
+        f"VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT ({q('actor_id')}, {q('key')}) DO NOTHING "
+        f"RETURNING {q('id')}"
     )
+    params = [
+        actor_id,
+        key,
+        operation,
+        fingerprint,
+        report_id,
+        connection.ops.adapt_datetimefield_value(now),
+        result_version,
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [actor_id, key, operation, fingerprint, report_id, connection.ops.adapt_datetimefield_value(now)],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return IdempotencyRecord(
-        pk=row[0],
-        actor_id=actor_id,
-        key=key,
-        operation=operation,
-        fingerprint=fingerprint,
-        report_id=report_id,
-        created_at=now,
-    )
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
 
 
-def _finish_key(record: IdempotencyRecord | Report | None, report: Report) -> None:
-    if isinstance(record, IdempotencyRecord):
-        record.result_version = report.version
-        record.save(update_fields=["result_version"])
-
-
-def _locked(report: Report) -> Report:
-    """The report's row, locked for this transaction, fresh from the database, with its
-    reporting period's state (`window_open`, `window_due_on`; None without a period)."""
+def _period_subqueries() -> dict[str, Subquery]:
     period = ReportingPeriod.objects.filter(
         plan_id=OuterRef("plan_id"), form_code=OuterRef("form_code"), period=OuterRef("period")
     )
-    fresh = (
+    return {
+        "window_open": Subquery(period.values("is_open")[:1]),
+        "window_due_on": Subquery(period.values("due_on")[:1]),
+    }
+
+
+def _claim_subqueries(actor: Any, key: str) -> dict[str, Subquery]:
+    record = IdempotencyRecord.objects.filter(actor_id=actor.pk, key=key)
+    return {
+        "claim_operation": Subquery(record.values("operation")[:1]),
+        "claim_fingerprint": Subquery(record.values("fingerprint")[:1]),
+        "claim_report_id": Subquery(record.values("report_id")[:1]),
+    }
+
+
+def _still_locked(report: Report) -> bool:
+    """Was the row locked (or inserted) by this single-call transaction, still open? Only
+    in_one_transaction's calls reuse a row so: there nothing else runs between the lock and
+    the write, while elsewhere the caller may change the report or its period meanwhile."""
+    held = getattr(report, "locked_in", None)
+    return (
+        held is not None and held is _single_call.get() and any(b is held for b in connection.atomic_blocks)
+    )
+
+
+def _mark_locked(report: Report) -> None:
+    block = _single_call.get()
+    report.locked_in = (
+        block if block is not None and any(b is block for b in connection.atomic_blocks) else None
+    )
+
+
+def _lock_query(actor: Any = None, key: str | None = None) -> Any:
+    """Reports locked for this transaction with their reporting period's state and, given a
+    key, the idempotency record an earlier call stored under it (one query in all)."""
+    qs = (
         Report.objects.select_for_update(of=("self",))
         .select_related("plan", "enterprise")
         .defer("plan__document")
-        .annotate(
-            window_open=Subquery(period.values("is_open")[:1]),
-            window_due_on=Subquery(period.values("due_on")[:1]),
-        )
-        .filter(pk=report.pk)
+        .annotate(**_period_subqueries())
+    )
+    if key is not None and actor is not None and getattr(actor, "is_authenticated", False):
+        qs = qs.annotate(**_claim_subqueries(actor, key))
+    return qs
+
+
+def lock_visible(user: Any, report_id: int, key: str | None = None, action: str = "view") -> Report | None:
+    """The report, if `user` may see it, locked for the current transaction (call inside
+    transaction.atomic) — the visibility check and the row lock in one query, with the
+    idempotency record of `key`. A write service called next in the same transaction uses
+    the row as it is instead of locking it again."""
+    from keju.accounts.scoping import report_q
+
+    if key is not None:
+        key = key.strip() or None
+    report = (
+        _lock_query(user, key)
+        .select_related("org_unit", "district")
+        .filter(report_q(user, action), pk=report_id)
         .first()
     )
+    if report is not None:
+        _mark_locked(report)
+        report.claim_key = key if hasattr(report, "claim_operation") else None
+    return report
+
+
+_single_call: ContextVar[Any] = ContextVar("keju_reporting_single_call", default=None)
+
+
+def in_one_transaction(call: Callable[[], T]) -> T:
+    """Run call() in one transaction in which the write services need no savepoint of their
+    own (a refusal rolls the whole call back; two round trips less per write). For one API
+    request. Retried once when a concurrent call claimed the same idempotency key first: the
+    retry then finds its record and replays it."""
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                token = _single_call.set(connection.atomic_blocks[-1])
+                try:
+                    return call()
+                finally:
+                    _single_call.reset(token)
+        except _KeyTaken:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _is_single_call() -> bool:
+    """Directly inside in_one_transaction's block (no savepoint opened since)?"""
+    block = _single_call.get()
+    return block is not None and bool(connection.atomic_blocks) and connection.atomic_blocks[-1] is block
+
+
+def _locked(report: Report, actor: Any = None, key: str | None = None) -> Report:
+    """The report's row, locked for this transaction, fresh from the database, with its
+    reporting period's state (`window_open`, `window_due_on`; None without a period) and
+    the claim of `key` — or the report itself when it was locked so in this transaction."""
+    if _still_locked(report):
+        if key is not None and getattr(report, "claim_key", None) != key:
+            # The key's earlier record, if any (a lookup far cheaper than the locking query).
+            claim = _prior_claim(actor, key)
+            report.claim_operation, report.claim_fingerprint, report.claim_report_id = claim or (None,) * 3
+            report.claim_key = key
+        return report
+    fresh = _lock_query(actor, key).filter(pk=report.pk).first()
     if fresh is None:
         raise ReportingError("该报表已不存在", code="not_found")
+    _mark_locked(fresh)
+    fresh.claim_key = key if hasattr(fresh, "claim_operation") else None
     return fresh
 
 
@@ -295,7 +402,13 @@ def _value_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple
 
 
 def _snapshot(report: Report, actor: Any, channel: str, action: str, note: str = "") -> ReportVersion:
-    return ReportVersion.objects.create(
+    snapshot = _version_row(report, actor, channel, action, note)
+    snapshot.save()
+    return snapshot
+
+
+def _version_row(report: Report, actor: Any, channel: str, action: str, note: str = "") -> ReportVersion:
+    return ReportVersion(
         report=report,
         version=report.version,
         status=report.status,
@@ -382,6 +495,7 @@ def _placement_in(enterprise: Enterprise, starts_on: date, ends_on: date) -> Ent
     """Where the enterprise sat in the period: the last placement overlapping it."""
     return (
         EnterprisePlacement.objects.filter(enterprise=enterprise, valid_from__lte=ends_on)
+        .select_related("district")  # the new report's district, for the response
         .exclude(valid_to__lte=starts_on)
         .order_by("-valid_from")
         .first()
@@ -422,6 +536,7 @@ def open_report(
                     code="not_in_district",
                 )
             district_id = placement.district_id
+            district = placement.district
             lookup: dict[str, Any] = {"enterprise": enterprise}
         else:
             if org_unit is None or enterprise is not None:
@@ -431,6 +546,7 @@ def open_report(
                     f"“{org_unit.name}”不是{plan.zone_name}的区,不能填报{form.name}", code="wrong_respondent"
                 )
             district_id = org_unit.pk
+            district = org_unit
             lookup = {"org_unit": org_unit}
         if not access.may_fill(
             actor,
@@ -456,7 +572,7 @@ def open_report(
                     form_code=form.code,
                     period=period,
                     year=year,
-                    district_id=district_id,
+                    district=district,
                     values={},
                     status=ReportStatus.DRAFT,
                     channel=channel,
@@ -470,6 +586,12 @@ def open_report(
             # Opened concurrently by someone else: theirs is the report.
             return Report.objects.get(form_code=form.code, period=period, **lookup)
         report.window_due_on = due_on
+        report.window_open = True  # _require_open passed
+        # Inserted by this transaction, the row is invisible to others until it commits: as
+        # good as locked, so a write service next in the same transaction (the API's one-call
+        # submission) need not lock and read it again.
+        _mark_locked(report)
+        report.claim_key = None
         return report
 
 
@@ -484,15 +606,50 @@ def _keyed(
     payload: Mapping[str, Any],
     body: Callable[[Report], Report],
 ) -> Report:
-    """Run `body` on the locked report in one transaction, once per idempotency key."""
-    with _refusals(operation, actor, report), transaction.atomic():
-        locked = _locked(report)
-        claim = _claim_key(actor, idempotency_key, operation, _fingerprint(operation, payload), locked)
-        if isinstance(claim, Report):
-            return claim
-        result = body(locked)
-        _finish_key(claim, result)
-        return result
+    """Run `body` on the locked report in one transaction, once per idempotency key.
+
+    The key's earlier record is read with the row lock; a replay returns the report as the
+    first call left it. The record of this call is inserted at the end with its result (a
+    refused call stores none, so retrying it after a fix works). A retry racing the first
+    call waits for the row lock; if it then misses the record (read before the first call
+    committed), its refusal or its insert's conflict sends it to read the record again.
+    """
+    fingerprint = _fingerprint(operation, payload)
+    with _refusals(operation, actor, report):
+        key = None if idempotency_key is None else _valid_key(actor, idempotency_key)
+
+        def replay(row: Report, prior: tuple[str, str, int] | None) -> bool:
+            assert key is not None
+            return _is_replay(prior, key, operation, fingerprint, row)
+
+        single = _is_single_call()
+        try:
+            # In a single-call transaction a refusal rolls everything back anyway: no savepoint.
+            with transaction.atomic(savepoint=not single):
+                locked = _locked(report, actor, key)
+                if key is None:
+                    return body(locked)
+                if replay(locked, _prior_claim(actor, key, locked)):
+                    return locked
+                try:
+                    result = body(locked)
+                except ReportingError:
+                    # Refused: perhaps because a racing first call changed the report; its
+                    # record is visible now (a fresh read) and makes this a replay.
+                    if replay(locked, _prior_claim(actor, key)):
+                        return locked
+                    raise
+                if not _insert_key(actor.pk, key, operation, fingerprint, locked.pk, result.version):
+                    raise _KeyTaken
+                return result
+        except _KeyTaken:
+            if single:
+                raise  # in_one_transaction rolls back and runs the call again
+            # Rolled back; the concurrent call holding the key has committed.
+            assert key is not None
+            if replay(report, _prior_claim(actor, key)):
+                return Report.objects.get(pk=report.pk)
+            raise _mismatch(key) from None
 
 
 def save_draft(
@@ -562,18 +719,19 @@ def _explain(
     outcome: CheckOutcome,
     explanations: Mapping[str, str] | None,
     actor: Any,
+    earlier: Mapping[str, Explanation] | None = None,
 ) -> list[Explanation]:
     """The explanations for this submission's warnings, or ReportingError listing what is missing.
 
     An explanation given for an earlier version that the reviewer did not reject carries
-    over when the same warning fires again; a rejected one must be rewritten.
+    over when the same warning fires again; a rejected one must be rewritten. `earlier`
+    (check code → the report's latest explanation) is read here unless given.
     """
     if not outcome.warnings:
         return []
     given = {str(k): (v or "").strip() for k, v in (explanations or {}).items()}
-    earlier: dict[str, Explanation] = {}
-    for e in Explanation.objects.filter(report=report).order_by("version"):
-        earlier[e.check_code] = e
+    if earlier is None:
+        earlier = {e.check_code: e for e in Explanation.objects.filter(report=report).order_by("version")}
     rows: list[Explanation] = []
     missing: list[Finding] = []
     problems: list[str] = []
@@ -620,9 +778,18 @@ def _explain(
 
 
 def _checked_submission(
-    r: Report, form: ReportForm, new: dict[str, Any], explanations: Mapping[str, str] | None, actor: Any
+    r: Report,
+    form: ReportForm,
+    new: dict[str, Any],
+    explanations: Mapping[str, str] | None,
+    actor: Any,
+    outcome: CheckOutcome | None = None,
+    earlier: Mapping[str, Explanation] | None = None,
 ) -> list[Explanation]:
-    outcome = check_report(form, new, build_context(r, form))
+    """Hard errors refuse; warnings need explanations. `outcome` and `earlier` (the report's
+    explanations so far) are computed here unless a bulk caller evaluated them for many."""
+    if outcome is None:
+        outcome = check_report(form, new, build_context(r, form))
     if outcome.errors:
         raise ReportingError(
             f"有{len(outcome.errors)}处强制性审核错误,须改正后才能上报:"
@@ -631,7 +798,51 @@ def _checked_submission(
             code="hard_errors",
             findings=[*outcome.errors, *outcome.warnings],
         )
-    return _explain(r, form, outcome, explanations, actor)
+    return _explain(r, form, outcome, explanations, actor, earlier)
+
+
+def _submission_rows(
+    r: Report,
+    *,
+    actor: Any,
+    channel: str,
+    new: dict[str, Any],
+    rows: list[Explanation],
+    action: str,
+    note: str = "",
+    now: Any = None,
+) -> tuple[ReportVersion, list[AuditEntry]]:
+    """Put the submitted state on `r` (in memory): values, status, version, times; number the
+    explanations; return the version snapshot and the audit rows, unsaved."""
+    changes = _value_changes(r.values, new)
+    old_status = r.status
+    r.values = new
+    r.status = ReportStatus.SUBMITTED
+    r.version += 1
+    r.channel = channel
+    now = now or timezone.now()
+    r.submitted_at = now
+    r.first_submitted_at = r.first_submitted_at or now
+    for e in rows:
+        e.version = r.version
+    r.current_explanations = rows  # the response shows them without reading them back
+    snapshot = _version_row(r, actor, channel, action, note)
+    value_action = AuditAction.REVISE if action == "revise" else AuditAction.SAVE
+    entries = [_audit(r, actor, channel, value_action, field=k, old=o, new=n) for k, o, n in changes]
+    entries.append(_audit(r, actor, channel, action, field="status", old=old_status, new=r.status, note=note))
+    entries += [_audit(r, actor, channel, AuditAction.EXPLAIN, field=e.check_code, new=e.text) for e in rows]
+    return snapshot, entries
+
+
+SUBMITTED_FIELDS = [
+    "values",
+    "status",
+    "version",
+    "channel",
+    "submitted_at",
+    "first_submitted_at",
+    "updated_at",
+]
 
 
 def _store_submission(
@@ -645,36 +856,13 @@ def _store_submission(
     note: str = "",
 ) -> list[AuditEntry]:
     """Write the submitted state: values, status, version, explanations, snapshot; return audit rows."""
-    changes = _value_changes(r.values, new)
-    old_status = r.status
-    r.values = new
-    r.status = ReportStatus.SUBMITTED
-    r.version += 1
-    r.channel = channel
-    now = timezone.now()
-    r.submitted_at = now
-    r.first_submitted_at = r.first_submitted_at or now
-    r.save(
-        update_fields=[
-            "values",
-            "status",
-            "version",
-            "channel",
-            "submitted_at",
-            "first_submitted_at",
-            "updated_at",
-        ]
+    snapshot, entries = _submission_rows(
+        r, actor=actor, channel=channel, new=new, rows=rows, action=action, note=note
     )
-    for e in rows:
-        e.version = r.version
+    r.save(update_fields=SUBMITTED_FIELDS)
     if rows:
         Explanation.objects.bulk_create(rows)
-    r.current_explanations = rows  # the response shows them without reading them back
-    _snapshot(r, actor, channel, action, note)
-    value_action = AuditAction.REVISE if action == "revise" else AuditAction.SAVE
-    entries = [_audit(r, actor, channel, value_action, field=k, old=o, new=n) for k, o, n in changes]
-    entries.append(_audit(r, actor, channel, action, field="status", old=old_status, new=r.status, note=note))
-    entries += [_audit(r, actor, channel, AuditAction.EXPLAIN, field=e.check_code, new=e.text) for e in rows]
+    snapshot.save()
     AuditEntry.objects.bulk_create(entries)
     return entries
 

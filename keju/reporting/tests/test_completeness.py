@@ -137,6 +137,79 @@ def test_overdue_lists_who_has_not_submitted_after_the_due_date(zone):
     )
 
 
+def test_only_true_or_false_in_the_status_form_counts_as_a_statement(zone):
+    # A number (or text) where the form wants 是/否 says nothing: the register decides.
+    # (SQLite's JSON_EXTRACT gives 1 for both true and 1; the check must tell them apart.)
+    stored(zone, "b", "KJ101", str(YEAR - 1), {**kj101_values(), "is_above_scale": 1})
+    stored(zone, "c", "KJ101", str(YEAR - 1), {**kj101_values(), "is_above_scale": "否"})
+    ids = [e.pk for e in zone.enterprises.values()]
+    flags = services.classification_flags(zone.plan, "above_scale", ids, YEAR)
+    by_id = dict(zip(flags["enterprise_id"], flags["flag"], strict=True))
+    assert by_id == {
+        zone.enterprises["a"].pk: True,
+        zone.enterprises["b"].pk: False,
+        zone.enterprises["c"].pk: True,
+    }
+    # A later year's statement does not apply to an earlier period.
+    stored(zone, "a", "KJ101", str(YEAR + 1), kj101_values(is_above_scale=False))
+    flags = services.classification_flags(zone.plan, "above_scale", ids, YEAR)
+    assert dict(zip(flags["enterprise_id"], flags["flag"], strict=True))[zone.enterprises["a"].pk] is True
+    with pytest.raises(services.ReportingError):
+        services.classification_flags(zone.plan, "state_owned", ids, YEAR)
+
+
+def _queries(call) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return len(captured)
+
+
+def test_completeness_and_overdue_queries_do_not_grow_with_the_zone(zone):
+    """One query per period (its reports) plus a fixed few, however many enterprises report
+    and however many annual reports state their classification (their JSON is never read)."""
+    periods = services.completeness(zone.plan)
+    n_periods = len({(r.form_code, r.period) for r in periods})
+    late = zone.period("KJ101", str(YEAR)).due_on + timedelta(days=3)
+    services.forms_for(zone.plan)  # the parsed forms are cached per process
+    small = _queries(lambda: services.completeness(zone.plan))
+    small_overdue = _queries(lambda: services.overdue_respondents(zone.plan, today=late))
+    assert small <= n_periods + 6
+    start = 100
+    for n in range(30):
+        enterprise = register_enterprise(
+            zone.plan,
+            name=f"兰州测试{n}有限公司",
+            credit_code=make_credit_code(start + n),
+            industry_code="C2710",
+            district_code="lzgxq" if n % 2 else "bygxq",
+            opened_on=date(2010, 1, 1),
+            is_above_scale=bool(n % 3),
+        )
+        for year in (YEAR - 2, YEAR - 1):
+            Report.objects.create(
+                plan=zone.plan,
+                form_code="KJ101",
+                period=str(year),
+                year=year,
+                enterprise=enterprise,
+                district=enterprise.current_placement.district,
+                values=kj101_values(is_above_scale=bool(n % 2)),
+                status=ReportStatus.APPROVED,
+                channel="excel",
+            )
+    assert _queries(lambda: services.completeness(zone.plan)) == small
+    assert _queries(lambda: services.overdue_respondents(zone.plan, today=late)) == small_overdue
+    quarter = {
+        r.district: r.expected
+        for r in services.completeness(zone.plan, form_code="KJ102", period=f"{YEAR}Q1")
+    }
+    # Above scale by the latest statement (odd n), else by the register (a and c).
+    assert quarter["兰州高新区"] == 1 + 15 and quarter["白银高新区"] == 1
+
+
 def test_review_queue_lists_submitted_reports_with_their_warnings(zone):
     report = zone.report("a")
     services.submit(

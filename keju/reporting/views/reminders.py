@@ -35,9 +35,7 @@ def _expected(plan: Plan, form: ReportForm, period: ReportingPeriod, enterprise_
     if form.respondents == "all":
         return True
     # The same rule the completeness figures use (the latest stated classification, else the register).
-    from keju.reporting.services.completeness import _flags
-
-    flags = _flags(plan, form.respondents, [enterprise_id], period.year)
+    flags = services.classification_flags(plan, form.respondents, [enterprise_id], period.year)
     return bool(flags.height and flags["flag"][0])
 
 
