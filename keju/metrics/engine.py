@@ -99,11 +99,143 @@ class EngineInput:
     tree: OrgTree
 
 
+Block = dict[str, npt.NDArray[Any]]  # one indicator's raw result: (units × periods) arrays, see Engine._rows
+
+
 @dataclass(frozen=True)
+class _Labels:
+    """What turning blocks into the long frame needs, copied when a result is taken.
+
+    A copy, not the engine: a result stays what it was after later `Engine.update` calls,
+    and holding it does not keep the engine's row keys and columns alive.
+    """
+
+    codes: tuple[str, ...]  # indicator code by block id
+    forms: tuple[str, ...]  # the forms each indicator reads, "、"-joined, by block id
+    units: pl.Series  # org unit code by tree index
+    levels: pl.Series
+    periods: tuple[tuple[str, str, int], ...]  # label, kind, year by period id
+    threshold: float
+
+
+@dataclass(frozen=True)
+class IndicatorBlock:
+    """One indicator's values as compact (org units × periods) arrays; NaN where the long frame has null.
+
+    `flag` holds codes into FLAGS (0: no flag). Nothing here is a string per value: this is
+    what the engine computes, before the long frame is laid out.
+    """
+
+    indicator: str
+    org_units: tuple[str, ...]
+    levels: tuple[str, ...]
+    periods: tuple[str, ...]
+    period_kinds: tuple[str, ...]
+    years: npt.NDArray[np.int64]
+    numerator: Floats
+    denominator: Floats
+    value: Floats
+    reported: Floats
+    expected: Floats
+    coverage: Floats
+    provisional: npt.NDArray[np.bool_]
+    flag: npt.NDArray[np.int64]
+    missing: Floats
+
+
+FLAGS: tuple[str | None, ...] = tuple(_FLAG_CODES.to_list())
+
+
+def _read_only(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A view that cannot be written: a block handed out must not change the frame laid out later."""
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
 class EngineResult:
-    values: pl.DataFrame
-    errors: list[str]
-    indicators: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=INDICATOR_SCHEMA))
+    """The engine's values, errors and indicator table; the long `values` frame is built when asked.
+
+    The engine computes compact per-indicator arrays (`block`); at national scale laying
+    out the long frame (millions of rows, 15 columns) costs more than all the sums, so it
+    is materialised only on first access to `values` (or `frame(indicators)` for a few
+    indicators) and then kept. `EngineResult(frame, errors, indicators)` wraps a frame
+    that already exists.
+    """
+
+    def __init__(
+        self,
+        values: pl.DataFrame | None = None,
+        errors: list[str] | None = None,
+        indicators: pl.DataFrame | None = None,
+        *,
+        blocks: Sequence[Block] = (),
+        labels: _Labels | None = None,
+    ) -> None:
+        if values is None and labels is None:
+            values = pl.DataFrame(schema=RESULT_SCHEMA)
+        self._values = values
+        self.errors: list[str] = list(errors or [])
+        self.indicators = indicators if indicators is not None else pl.DataFrame(schema=INDICATOR_SCHEMA)
+        self._blocks = list(blocks)
+        self._labels = labels
+
+    @property
+    def materialised(self) -> bool:
+        """Whether the long frame has been built (tests and benchmarks check the lazy path)."""
+        return self._values is not None
+
+    @property
+    def values(self) -> pl.DataFrame:
+        """One row per indicator, org unit and period (RESULT_SCHEMA), built on first access."""
+        if self._values is None:
+            assert self._labels is not None
+            self._values = _publish(self._blocks, self._labels)
+        return self._values
+
+    @property
+    def codes(self) -> list[str]:
+        """The indicators that have values, in the order of the long frame."""
+        if self._labels is None:
+            return [str(c) for c in self.values["indicator"].unique(maintain_order=True).to_list()]
+        return [self._labels.codes[int(b["_ind"][0])] for b in self._blocks if b["value"].size]
+
+    def frame(self, indicators: Sequence[str]) -> pl.DataFrame:
+        """The long rows of `indicators` only, without building the whole frame."""
+        wanted = set(indicators)
+        if self._values is not None or self._labels is None:
+            return self.values.filter(pl.col("indicator").is_in(sorted(wanted)))
+        labels = self._labels
+        return _publish([b for b in self._blocks if labels.codes[int(b["_ind"][0])] in wanted], labels)
+
+    def block(self, indicator: str) -> IndicatorBlock:
+        """The compact arrays of one indicator (KeyError when it has no values)."""
+        if self._labels is None:
+            raise KeyError(f"{indicator}: this result was built from a frame, it has no blocks")
+        labels = self._labels
+        for b in self._blocks:
+            if labels.codes[int(b["_ind"][0])] != indicator:
+                continue
+            units = b["_unit"].astype(np.int64)
+            periods = [labels.periods[int(i)] for i in b["_period"]]
+            return IndicatorBlock(
+                indicator=indicator,
+                org_units=tuple(labels.units.gather(units).to_list()),
+                levels=tuple(labels.levels.gather(units).to_list()),
+                periods=tuple(p[0] for p in periods),
+                period_kinds=tuple(p[1] for p in periods),
+                years=np.array([p[2] for p in periods], dtype=np.int64),
+                numerator=_read_only(b["numerator"]),
+                denominator=_read_only(b["denominator"]),
+                value=_read_only(b["value"]),
+                reported=_read_only(b["reported"]),
+                expected=_read_only(b["expected"]),
+                coverage=_read_only(b["coverage"]),
+                provisional=_read_only(b["provisional"]),
+                flag=_read_only(b["flag"].astype(np.int64)),
+                missing=_read_only(b["missing"]),
+            )
+        raise KeyError(indicator)
 
 
 # --- periods ------------------------------------------------------------------------------
@@ -389,7 +521,7 @@ class Engine:
         assert total is not None
         return total, missing
 
-    def indicator_frame(self, code: str, units: Ints | None = None) -> dict[str, npt.NDArray[Any]]:
+    def indicator_frame(self, code: str, units: Ints | None = None) -> Block:
         """Raw result rows of one indicator (for `units`, indices into the tree; default all it covers).
 
         Pass a list of these to `_finish` for the published columns (notes, nulls, schema).
@@ -467,7 +599,7 @@ class Engine:
         coverage: Floats,
         no_data: npt.NDArray[np.bool_],
         active: npt.NDArray[np.bool_],
-    ) -> dict[str, npt.NDArray[Any]]:
+    ) -> Block:
         cols = np.flatnonzero(active)
         num, missing = num[:, cols], missing[:, cols]
         reported, expected, coverage, no_data = (
@@ -516,90 +648,20 @@ class Engine:
             self._period_rows.append((label, p.periods.kinds[col], p.periods.years[col]))
         return pid
 
-    def publish(self, raw: list[dict[str, npt.NDArray[Any]]]) -> pl.DataFrame:
-        """The published columns (labels, notes, nulls for NaN, schema), once over all indicators' rows.
-
-        Every column is laid out once into a flat NumPy array and handed to Polars as is: the
-        labels are gathers of small code tables by u32 positions, NaN becomes null while the
-        Series is built, and notes are formatted only for the rows that need one. At national
-        scale (4 million values) this is a few passes over memory, not a frame per indicator.
-        """
-        if not raw:
-            return pl.DataFrame(schema=RESULT_SCHEMA)
-        shapes = [(len(r["_unit"]), len(r["_period"])) for r in raw]
-        sizes = np.array([u * q for u, q in shapes], dtype=np.int64)
-        ind = np.repeat(np.array([r["_ind"][0] for r in raw], dtype=np.uint32), sizes)
-        unit = np.concatenate(
-            [np.repeat(r["_unit"].astype(np.uint32), q) for r, (_, q) in zip(raw, shapes, strict=True)]
-        )
-        period = np.concatenate(
-            [np.tile(r["_period"].astype(np.uint32), u) for r, (u, _) in zip(raw, shapes, strict=True)]
+    def labels(self) -> _Labels:
+        """A copy of the code tables the blocks computed so far refer to."""
+        return _Labels(
+            codes=tuple(self.prepared),
+            forms=tuple("、".join(p.forms) for p in self.prepared.values()),
+            units=self._unit_codes,
+            levels=self._unit_levels.cast(LEVELS),
+            periods=tuple(self._period_rows),
+            threshold=self.threshold,
         )
 
-        def flat(name: str, dtype: type[np.generic] | None = None) -> npt.NDArray[Any]:
-            out = np.concatenate([r[name].reshape(-1) for r in raw])
-            return out if dtype is None else out.astype(dtype, copy=False)
-
-        flag = flat("flag", np.int8)
-        provisional = flat("provisional")
-        codes = pl.Series([p.res.code for p in self.prepared.values()], dtype=pl.String)
-        labels = self._period_rows
-
-        def nullable(name: str) -> pl.Series:
-            return pl.Series(name, flat(name), dtype=pl.Float64, nan_to_null=True)
-
-        expected = flat("expected")  # NaN where no one was listed as expected: coverage unknown
-        columns: dict[str, pl.Series] = {
-            "indicator": codes.gather(ind).alias("indicator"),
-            "org_unit": self._unit_codes.gather(unit),
-            "level": self._unit_levels.cast(LEVELS).gather(unit),
-            "period": pl.Series("period", [x[0] for x in labels], dtype=pl.String).gather(period),
-            "period_kind": pl.Series("period_kind", [x[1] for x in labels], dtype=PERIOD_KINDS).gather(
-                period
-            ),
-            "year": pl.Series("year", [x[2] for x in labels], dtype=pl.Int64).gather(period),
-            "numerator": nullable("numerator"),
-            "denominator": nullable("denominator"),
-            "value": nullable("value"),
-            "reported": pl.Series("reported", flat("reported").astype(np.int64)),
-            "expected": pl.Series("expected", expected, dtype=pl.Float64, nan_to_null=True).cast(pl.Int64),
-            "coverage": nullable("coverage"),
-            "provisional": pl.Series("provisional", provisional, dtype=pl.Boolean),
-            "flag": _FLAG_CODES.gather(flag.astype(np.uint32)).alias("flag"),
-        }
-        n = len(ind)
-        note = pl.repeat(None, n, dtype=pl.String, eager=True).alias("note")
-        # Notes only for the rows that need one (flagged or provisional): formatting strings for
-        # every row would cost more than the whole computation at national scale.
-        need = np.flatnonzero((flag > 0) | provisional)
-        if len(need):
-            thr = f"{self.threshold:.0%}"
-            forms = pl.Series("_forms", ["、".join(p.forms) for p in self.prepared.values()], dtype=pl.String)
-            sub = pl.DataFrame(
-                {
-                    "flag": columns["flag"].gather(need),
-                    "missing": flat("missing")[need],
-                    "provisional": provisional[need],
-                    "coverage": columns["coverage"].gather(need),
-                    "_forms": forms.gather(ind[need]),
-                }
-            )
-            f = pl.col("flag")
-            text = (
-                pl.when(f == "no_data")
-                .then(pl.format(FLAG_NOTES["no_data"] + "({})", pl.col("_forms")))
-                .when(f == "missing_deflator")
-                .then(pl.lit(FLAG_NOTES["missing_deflator"]))
-                .when(f == "zero_denominator")
-                .then(pl.lit(FLAG_NOTES["zero_denominator"]))
-                .when(f == "missing_input")
-                .then(pl.format("{} 份报表缺少所需数据,未计入", pl.col("missing").cast(pl.Int64)))
-                .when(pl.col("provisional"))
-                .then(pl.format("覆盖率 {}% 低于 " + thr + ",为初步数", (pl.col("coverage") * 100).round(1)))
-            )
-            note = note.scatter(need, sub.select(text.alias("note")).to_series())
-        columns["note"] = note
-        return pl.DataFrame(list(columns.values()))
+    def publish(self, raw: list[Block]) -> pl.DataFrame:
+        """The long frame of `raw` blocks now (see `_publish`)."""
+        return _publish(raw, self.labels())
 
     def update(self, form: str, rows: pl.DataFrame) -> EngineResult:
         """Apply newly approved reports of `form` and return only the values they change.
@@ -700,7 +762,10 @@ class Engine:
                 frames.append(self.indicator_frame(code))
             except FormulaError as exc:
                 self.errors.append(f"{code}:{exc}")
-        return EngineResult(self.publish(frames), list(self.errors), self.indicator_table())
+        # Lazy: the long frame is laid out only when someone reads `values` (see EngineResult).
+        return EngineResult(
+            None, list(self.errors), self.indicator_table(), blocks=frames, labels=self.labels()
+        )
 
     def indicator_table(self) -> pl.DataFrame:
         """indicator, name, unit, convention (the plan's choice, said with every figure), forms, lowest_level."""
@@ -717,6 +782,90 @@ class Engine:
             for code, p in self.prepared.items()
         ]
         return pl.DataFrame(rows, schema=INDICATOR_SCHEMA, orient="row")
+
+
+def _publish(raw: Sequence[Block], labels: _Labels) -> pl.DataFrame:
+    """The published columns (labels, notes, nulls for NaN, schema), once over all indicators' rows.
+
+    Every column is laid out once into a flat NumPy array and handed to Polars as is: the
+    labels are gathers of small code tables by u32 positions, NaN becomes null while the
+    Series is built, and notes are formatted only for the rows that need one. At national
+    scale (4 million values) this is a few passes over memory, not a frame per indicator.
+    """
+    if not raw:
+        return pl.DataFrame(schema=RESULT_SCHEMA)
+    shapes = [(len(r["_unit"]), len(r["_period"])) for r in raw]
+    sizes = np.array([u * q for u, q in shapes], dtype=np.int64)
+    ind = np.repeat(np.array([r["_ind"][0] for r in raw], dtype=np.uint32), sizes)
+    unit = np.concatenate(
+        [np.repeat(r["_unit"].astype(np.uint32), q) for r, (_, q) in zip(raw, shapes, strict=True)]
+    )
+    period = np.concatenate(
+        [np.tile(r["_period"].astype(np.uint32), u) for r, (u, _) in zip(raw, shapes, strict=True)]
+    )
+
+    def flat(name: str, dtype: type[np.generic] | None = None) -> npt.NDArray[Any]:
+        out = np.concatenate([r[name].reshape(-1) for r in raw])
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    flag = flat("flag", np.int8)
+    provisional = flat("provisional")
+    codes = pl.Series(labels.codes, dtype=pl.String)
+    rows = labels.periods
+
+    def nullable(name: str) -> pl.Series:
+        return pl.Series(name, flat(name), dtype=pl.Float64, nan_to_null=True)
+
+    expected = flat("expected")  # NaN where no one was listed as expected: coverage unknown
+    columns: dict[str, pl.Series] = {
+        "indicator": codes.gather(ind).alias("indicator"),
+        "org_unit": labels.units.gather(unit),
+        "level": labels.levels.gather(unit),
+        "period": pl.Series("period", [x[0] for x in rows], dtype=pl.String).gather(period),
+        "period_kind": pl.Series("period_kind", [x[1] for x in rows], dtype=PERIOD_KINDS).gather(period),
+        "year": pl.Series("year", [x[2] for x in rows], dtype=pl.Int64).gather(period),
+        "numerator": nullable("numerator"),
+        "denominator": nullable("denominator"),
+        "value": nullable("value"),
+        "reported": pl.Series("reported", flat("reported").astype(np.int64)),
+        "expected": pl.Series("expected", expected, dtype=pl.Float64, nan_to_null=True).cast(pl.Int64),
+        "coverage": nullable("coverage"),
+        "provisional": pl.Series("provisional", provisional, dtype=pl.Boolean),
+        "flag": _FLAG_CODES.gather(flag.astype(np.uint32)).alias("flag"),
+    }
+    n = len(ind)
+    note = pl.repeat(None, n, dtype=pl.String, eager=True).alias("note")
+    # Notes only for the rows that need one (flagged or provisional): formatting strings for
+    # every row would cost more than the whole computation at national scale.
+    need = np.flatnonzero((flag > 0) | provisional)
+    if len(need):
+        thr = f"{labels.threshold:.0%}"
+        forms = pl.Series("_forms", labels.forms, dtype=pl.String)
+        sub = pl.DataFrame(
+            {
+                "flag": columns["flag"].gather(need),
+                "missing": flat("missing")[need],
+                "provisional": provisional[need],
+                "coverage": columns["coverage"].gather(need),
+                "_forms": forms.gather(ind[need]),
+            }
+        )
+        f = pl.col("flag")
+        text = (
+            pl.when(f == "no_data")
+            .then(pl.format(FLAG_NOTES["no_data"] + "({})", pl.col("_forms")))
+            .when(f == "missing_deflator")
+            .then(pl.lit(FLAG_NOTES["missing_deflator"]))
+            .when(f == "zero_denominator")
+            .then(pl.lit(FLAG_NOTES["zero_denominator"]))
+            .when(f == "missing_input")
+            .then(pl.format("{} 份报表缺少所需数据,未计入", pl.col("missing").cast(pl.Int64)))
+            .when(pl.col("provisional"))
+            .then(pl.format("覆盖率 {}% 低于 " + thr + ",为初步数", (pl.col("coverage") * 100).round(1)))
+        )
+        note = note.scatter(need, sub.select(text.alias("note")).to_series())
+    columns["note"] = note
+    return pl.DataFrame(list(columns.values()))
 
 
 def _matching(frame: pl.DataFrame, keys: pl.DataFrame, on: list[str]) -> pl.Series:

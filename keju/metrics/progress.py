@@ -307,7 +307,8 @@ def assess_frame(series: pl.DataFrame) -> pl.DataFrame:
         zero_required = target_ok & (required == 0)
         infinite = zero_required & (observed != 0)
         p_target = np.where(zero_required, 0.0, observed / np.abs(required))
-        p_target = np.where(target_ok & ~infinite, p_target, np.nan)
+        # A base so near zero that the growth rates overflow says nothing (as in `assess`).
+        p_target = np.where(target_ok & ~infinite & np.isfinite(p_target), p_target, np.nan)
         score_target = np.where(
             p_target >= TARGET_MED,
             np.minimum(7.1429 * p_target - 4.2857, 5.0),
@@ -327,7 +328,7 @@ def assess_frame(series: pl.DataFrame) -> pl.DataFrame:
             ),
             coeff,
         )
-        p_free = np.where(computable & ~has_target, observed, np.nan)
+        p_free = np.where(computable & ~has_target & np.isfinite(observed), observed, np.nan)
         score_free = np.select(
             [p_free < 0, coeff == 0, p_free >= NO_TARGET_HIGH * coeff, p_free >= NO_TARGET_MED * coeff],
             [

@@ -151,7 +151,9 @@ def update_for_report(report: Report, *, trigger: str = Trigger.APPROVAL) -> Com
             run.indicators = sorted(indicators)
             if indicators:
                 every = default_years(plan)
-                data = engine_input(plan, every, only=read)
+                # Decoded reports kept in process: only the approved report (and anything else
+                # that changed since) is read and decoded again (keju.monitoring.sources).
+                data = engine_input(plan, every, only=read, cached=True, changed=[report.pk])
                 timer.lap("read")
                 result = _compute(data, years=every, indicators=sorted(indicators))
                 timer.lap("compute")

@@ -154,12 +154,34 @@ def _table(model: Any) -> str:
     return _quote(model._meta.db_table)
 
 
+INDEX_SCHEMA: dict[str, type[pl.DataType]] = {
+    "report_id": pl.Int64,
+    "version": pl.Int64,
+    "form_code": pl.String,
+    "_stamp": pl.String,
+}
+# What identifies a counted report's content: the report and version, and when that state was
+# written (the report's updated_at, or the kept version's created_at) — a version number written
+# in a transaction that was rolled back and written again later carries another stamp.
+STATE_KEY = ["report_id", "version", "_stamp"]
+
+
 def _reports(
-    plan: Plan, years: Sequence[int] | None, statuses: Sequence[str], forms: Iterable[str] | None = None
+    plan: Plan,
+    years: Sequence[int] | None,
+    statuses: Sequence[str],
+    forms: Iterable[str] | None = None,
+    *,
+    ids: Sequence[int] | None = None,
+    index_only: bool = False,
 ) -> pl.DataFrame:
     """Reports in `statuses`, plus — for a report now under 修订 or returned after one — its last
     version that had such a status: an approved figure stays official until its revision is
-    approved (the versions are kept in reporting.ReportVersion)."""
+    approved (the versions are kept in reporting.ReportVersion).
+
+    `ids` limits the reports read; `index_only` reads only what identifies each counted state
+    (INDEX_SCHEMA: no values, nothing to decode), for the cache of decoded reports.
+    """
     counted = [str(s) for s in statuses]
     marks = ", ".join(["%s"] * len(counted))
     where = ""
@@ -171,12 +193,24 @@ def _reports(
         codes = list(forms)
         where += f" AND r.form_code IN ({', '.join(['%s'] * len(codes))})" if codes else " AND 1 = 0"
         params += codes
+    if ids is not None:
+        where += f" AND r.id IN ({', '.join(['%s'] * len(ids))})" if ids else " AND 1 = 0"
+        params += list(ids)
     report, version, values = _table(Report), _table(ReportVersion), _quote("values")
-    head = "r.id, {v}version, r.form_code, r.period, r.year, r.enterprise_id, r.org_unit_id, r.district_id"
+    if index_only:
+        head = "r.id, {v}version, r.form_code, CAST({v}{stamp} AS TEXT)"
+        r_cols, v_cols = head.format(v="r.", stamp="updated_at"), head.format(v="v.", stamp="created_at")
+    else:
+        head = (
+            "r.id, {v}version, r.form_code, r.period, r.year, r.enterprise_id, r.org_unit_id, r.district_id,"
+            " CAST({v}{stamp} AS TEXT), CAST({v}{values} AS TEXT)"
+        )
+        r_cols = head.format(v="r.", stamp="updated_at", values=values)
+        v_cols = head.format(v="v.", stamp="created_at", values=values)
     sql = (
-        f"SELECT {head.format(v='r.')}, CAST(r.{values} AS TEXT) FROM {report} r"
+        f"SELECT {r_cols} FROM {report} r"
         f" WHERE r.plan_id = %s AND r.status IN ({marks}){where}"
-        f" UNION ALL SELECT {head.format(v='v.')}, CAST(v.{values} AS TEXT) FROM {report} r"
+        f" UNION ALL SELECT {v_cols} FROM {report} r"
         f" JOIN {version} v ON v.report_id = r.id"
         f" WHERE r.plan_id = %s AND r.status NOT IN ({marks}){where}"
         f" AND v.version = (SELECT MAX(w.version) FROM {version} w WHERE w.report_id = r.id"
@@ -185,6 +219,8 @@ def _reports(
     with connection.cursor() as cursor:
         cursor.execute(sql, [plan.pk, *counted, *params, plan.pk, *counted, *params, *counted])
         rows = cursor.fetchall()
+    if index_only:
+        return pl.DataFrame(rows, schema=INDEX_SCHEMA, orient="row")
     return pl.DataFrame(
         rows,
         schema={
@@ -196,14 +232,190 @@ def _reports(
             "enterprise": pl.Int64,
             "org_unit_id": pl.Int64,
             "district_id": pl.Int64,
+            "_stamp": pl.String,
             "values": pl.String,
         },
         orient="row",
     )
 
 
+# --- decoded reports, kept per plan between computations ---------------------------------
+#
+# Reading and decoding every counted report (JSON values) costs seconds on the demo zone, and an
+# approval changes one report. So the decoded rows of each form are kept in process, per plan,
+# each row with its state (STATE_KEY). Every read stores what it read; an approval's read
+# (`cached=True`) starts from the kept rows:
+#   1. the reports it names (`changed`, the approved report) are read again, alone;
+#   2. one aggregate query over the counted states — count, Σ report id, Σ version, latest
+#      stamp — is compared with the same figures of the kept rows. Every change of a report
+#      raises its version and stamp, so anything else that changed (another approval, a
+#      return, a revision, a deletion, a rolled-back write that was kept) shows there;
+#   3. on a difference, the light index of every counted state (no values) is read, the kept
+#      rows whose state is still counted are kept, and only the others are read and decoded.
+# The kept rows are only ever rows read from the database, and an entry is replaced, never
+# changed in place, so concurrent computations each work on a consistent set; the next read
+# checks again. A full recompute (`cached=False`) reads and decodes everything and refreshes
+# the entry; an uncached read of a few years reads only those and keeps nothing.
+
+_decoded_cache: dict[int, tuple[str, dict[str, pl.DataFrame]]] = {}  # plan pk -> (content hash, form -> rows)
+_decoded_lock = threading.Lock()
+
+
+def clear_decoded_cache(plan: Plan | None = None) -> None:
+    """Forget the decoded reports of `plan` (every plan by default); the next read decodes everything."""
+    with _decoded_lock:
+        if plan is None:
+            _decoded_cache.clear()
+        else:
+            _decoded_cache.pop(plan.pk, None)
+
+
+def cached_forms(plan: Plan) -> dict[str, pl.DataFrame]:
+    """The decoded rows kept for `plan` (form -> rows with STATE_KEY), for tests and diagnostics."""
+    with _decoded_lock:
+        entry = _decoded_cache.get(plan.pk)
+    return dict(entry[1]) if entry is not None and entry[0] == plan.content_hash else {}
+
+
+def _fingerprint(
+    plan: Plan, statuses: Sequence[str], codes: Sequence[str]
+) -> tuple[int, int, int, str | None]:
+    """Count, Σ report id, Σ version and latest stamp of the counted states of `codes` (one query)."""
+    if not codes:  # indicators fed by no form (registers only): nothing to fingerprint, and no `IN ()`
+        return (0, 0, 0, None)
+    counted = [str(s) for s in statuses]
+    marks = ", ".join(["%s"] * len(counted))
+    forms = ", ".join(["%s"] * len(codes))
+    report, version = _table(Report), _table(ReportVersion)
+    # The latest stamp compared byte by byte, as Polars compares the kept ones.
+    latest = 'MAX(st COLLATE "C")' if connection.vendor == "postgresql" else "MAX(st)"
+    sql = (
+        f"SELECT COUNT(*), SUM(i), SUM(v), {latest} FROM ("
+        f"SELECT r.id AS i, r.version AS v, CAST(r.updated_at AS TEXT) AS st FROM {report} r"
+        f" WHERE r.plan_id = %s AND r.status IN ({marks}) AND r.form_code IN ({forms})"
+        f" UNION ALL SELECT r.id, w.version, CAST(w.created_at AS TEXT) FROM {report} r"
+        f" JOIN {version} w ON w.report_id = r.id"
+        f" WHERE r.plan_id = %s AND r.status NOT IN ({marks}) AND r.form_code IN ({forms})"
+        f" AND w.version = (SELECT MAX(x.version) FROM {version} x WHERE x.report_id = r.id"
+        f" AND x.status IN ({marks}))) counted_states"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [plan.pk, *counted, *codes, plan.pk, *counted, *codes, *counted])
+        n, ids, versions, stamp = cursor.fetchone()
+    return int(n or 0), int(ids or 0), int(versions or 0), stamp
+
+
+def _kept_fingerprint(frames: Mapping[str, pl.DataFrame]) -> tuple[int, int, int, str | None]:
+    rows = [f.select(STATE_KEY) for f in frames.values() if f.height]
+    if not rows:
+        return 0, 0, 0, None
+    states = pl.concat(rows)
+    stamp = states["_stamp"].max()
+    return (
+        states.height,
+        int(states["report_id"].sum()),
+        int(states["version"].sum()),
+        None if stamp is None else str(stamp),
+    )
+
+
+def _decoded_forms(
+    plan: Plan,
+    forms: Mapping[str, ReportForm],
+    codes: Sequence[str],
+    statuses: Sequence[str],
+    *,
+    cached: bool = False,
+    changed: Iterable[int] = (),
+    years: Sequence[int] | None = None,
+) -> dict[str, pl.DataFrame]:
+    """Decoded rows of the counted reports of `codes` (of `years`, or more); see the comment above.
+
+    A read that is not `cached` reads only `years` and keeps what it read when those are every
+    year with reports (a full recompute); a `cached` read works on every year.
+    """
+    counted_only = tuple(str(s) for s in statuses) == tuple(str(s) for s in COUNTED_STATUSES)
+    kept = cached_forms(plan) if cached and counted_only else {}
+    if not counted_only or any(c not in kept for c in codes):
+        raw = _reports(plan, None if cached else years, statuses, codes)
+        out = {c: _decode(raw.filter(pl.col("form_code") == c), forms[c]) for c in codes}
+        # Only a read of every year with reports can stand for the kept rows.
+        store = counted_only and (cached or years is None or set(default_years(plan)) <= set(years))
+    else:
+        store = True
+        out = {c: kept[c] for c in codes}
+        ids = sorted(set(changed))
+        if ids:
+            raw = _reports(plan, None, statuses, codes, ids=ids)
+            gone = pl.col("report_id").is_in(ids)
+            for c in codes:
+                fresh = _decode(raw.filter(pl.col("form_code") == c), forms[c])
+                out[c] = pl.concat([out[c].filter(~gone), fresh], how="vertical_relaxed")
+        if _fingerprint(plan, statuses, codes) != _kept_fingerprint(out):
+            out = _reconciled(plan, forms, codes, statuses, out)
+    if store:
+        with _decoded_lock:
+            entry = _decoded_cache.get(plan.pk)
+            mine = dict(entry[1]) if entry is not None and entry[0] == plan.content_hash else {}
+            mine.update(out)
+            _decoded_cache[plan.pk] = (plan.content_hash, mine)
+    return out
+
+
+def _reconciled(
+    plan: Plan,
+    forms: Mapping[str, ReportForm],
+    codes: Sequence[str],
+    statuses: Sequence[str],
+    kept: Mapping[str, pl.DataFrame],
+) -> dict[str, pl.DataFrame]:
+    """Kept rows whose state is still counted, plus the other counted states read and decoded."""
+    index = _reports(plan, None, statuses, codes, index_only=True)
+    out: dict[str, pl.DataFrame] = {}
+    fetch: list[int] = []
+    for code in codes:
+        states = index.filter(pl.col("form_code") == code).select(STATE_KEY)
+        out[code] = kept[code].join(states, on=STATE_KEY, how="semi")
+        fetch += states.join(kept[code].select(STATE_KEY), on=STATE_KEY, how="anti")["report_id"].to_list()
+    raw = _reports(plan, None, statuses, codes, ids=sorted(set(fetch)))
+    # A report that changed between the two reads: its fresh state is not in the index. Read and
+    # decode everything instead of mixing two moments.
+    if raw.join(index, on=STATE_KEY, how="anti").height:
+        raw = _reports(plan, None, statuses, codes)
+        out = {c: kept[c].clear() for c in codes}
+    for code in codes:
+        part = _decode(raw.filter(pl.col("form_code") == code), forms[code])
+        out[code] = pl.concat([out[code], part], how="vertical_relaxed")
+    return out
+
+
 def _unit_codes(plan: Plan) -> dict[int, str]:
     return dict(OrgUnit.objects.filter(plan=plan).values_list("id", "code"))
+
+
+def _raw_frame(rows: Any, schema: Mapping[str, type[pl.DataType]]) -> pl.DataFrame:
+    """A values_list queryset's rows through the cursor, typed in Polars (no per-row Django conversion).
+
+    Read on every approval, so worth the shortcut: SQLite gives booleans as 0/1 and dates as
+    text, which Polars converts per column.
+    """
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        data = cursor.fetchall()
+    names = list(schema)
+    if not data:
+        return pl.DataFrame(schema=dict(schema))
+    raw = pl.DataFrame(data, schema=names, orient="row", infer_schema_length=None)
+    columns = []
+    for name, dtype in schema.items():
+        col = pl.col(name)
+        if dtype == pl.Date and raw.schema[name] == pl.String:
+            col = col.str.slice(0, 10).str.to_date("%Y-%m-%d")
+        elif raw.schema[name] == pl.Null:
+            col = col.cast(dtype)
+        columns.append(col.cast(dtype).alias(name))
+    return raw.select(columns)
 
 
 def _register(plan: Plan) -> pl.DataFrame:
@@ -217,9 +429,9 @@ def _register(plan: Plan) -> pl.DataFrame:
         "is_high_tech_enterprise",
         "industry_chain__code",
     )
-    return pl.DataFrame(
-        list(rows),
-        schema={
+    return _raw_frame(
+        rows,
+        {
             "enterprise": pl.Int64,
             "industrial": pl.Boolean,
             "hti": pl.String,
@@ -228,7 +440,6 @@ def _register(plan: Plan) -> pl.DataFrame:
             "reg_high_tech_enterprise": pl.Boolean,
             CHAIN_COLUMN: pl.String,
         },
-        orient="row",
     ).select(
         "enterprise",
         "industrial",
@@ -244,21 +455,44 @@ def _placements(plan: Plan, codes: Mapping[int, str]) -> pl.DataFrame:
     rows = EnterprisePlacement.objects.filter(enterprise__plan=plan).values_list(
         "enterprise_id", "district_id", "park_id", "valid_from", "valid_to"
     )
-    frame = pl.DataFrame(
-        list(rows),
-        schema={
+    frame = _raw_frame(
+        rows,
+        {
             "enterprise": pl.Int64,
             "district_id": pl.Int64,
             "park_id": pl.Int64,
             "valid_from": pl.Date,
             "valid_to": pl.Date,
         },
-        orient="row",
     )
     return frame.with_columns(
         pl.col("district_id").replace_strict(codes, default=None, return_dtype=pl.String).alias("district"),
         pl.col("park_id").replace_strict(codes, default=None, return_dtype=pl.String).alias("park"),
     )
+
+
+class _Registry:
+    """The register and placements read once per engine input (frames and expected respondents share them)."""
+
+    def __init__(self, plan: Plan, codes: Mapping[int, str] | None = None) -> None:
+        self.plan = plan
+        self.codes = codes if codes is not None else _unit_codes(plan)
+        self._register: pl.DataFrame | None = None
+        self._placements: pl.DataFrame | None = None
+        # The annual form's decoded rows (yearly flags) once frames_from_db has read them, and for
+        # which years (None: all); a read for other years cannot stand in.
+        self.status: pl.DataFrame | None = None
+        self.status_years: list[int] | None = None
+
+    def register(self) -> pl.DataFrame:
+        if self._register is None:
+            self._register = _register(self.plan)
+        return self._register
+
+    def placements(self) -> pl.DataFrame:
+        if self._placements is None:
+            self._placements = _placements(self.plan, self.codes)
+        return self._placements
 
 
 def status_form(forms: Mapping[str, ReportForm]) -> str | None:
@@ -341,6 +575,9 @@ def frames_from_db(
     years: Sequence[int] | None = None,
     statuses: Sequence[str] = COUNTED_STATUSES,
     only: Iterable[str] | None = None,
+    cached: bool = False,
+    changed: Iterable[int] = (),
+    registry: _Registry | None = None,
 ) -> dict[str, pl.DataFrame]:
     """One frame per form (as keju.metrics.engine wants them) from the stored reports of `plan`.
 
@@ -349,26 +586,35 @@ def frames_from_db(
     id), the boolean ENTERPRISE_FLAGS and `chain` (the register's industry chain code, null
     when none); then one column per form field, typed as the
     form declares it, in the form's unit. `only` limits the forms read (the status
-    form is read too when an enterprise form needs its flags).
+    form is read too when an enterprise form needs its flags). `cached`: start from the
+    decoded reports kept in process and read again only `changed` reports and whatever
+    else changed since (see "decoded reports" above); the frames are the same either way.
     """
-    codes = _unit_codes(plan)
+    codes = registry.codes if registry is not None else _unit_codes(plan)
     wanted = set(forms if only is None else only)
     yearly = status_form(forms)
     needs_status = any(forms[c].respondent_level == "enterprise" for c in wanted if c in forms)
     to_read = wanted | ({yearly} if yearly and needs_status else set())
-    raw = _reports(plan, years, statuses, sorted(c for c in to_read if c in forms))
-    raw = raw.with_columns(
-        pl.col("district_id").replace_strict(codes, default=None, return_dtype=pl.String).alias("district")
+    decoded = _decoded_forms(
+        plan,
+        forms,
+        sorted(c for c in to_read if c in forms),
+        statuses,
+        cached=cached,
+        changed=changed,
+        years=years,
     )
-    decoded: dict[str, pl.DataFrame] = {}
-    for code in sorted(to_read):
-        form = forms.get(code)
-        if form is None:
-            continue
-        decoded[code] = _decode(raw.filter(pl.col("form_code") == code), form)
-    register = _register(plan) if needs_status else None
-    placements = _placements(plan, codes) if needs_status else None
+    district = pl.col("district_id").replace_strict(codes, default=None, return_dtype=pl.String)
+    for code, part in decoded.items():
+        if years is not None:
+            part = part.filter(pl.col("year").is_in(list(years)))
+        decoded[code] = part.with_columns(district.alias("district"))
+    registry = registry or _Registry(plan, codes)
+    register = registry.register() if needs_status else None
+    placements = registry.placements() if needs_status else None
     status = decoded.get(yearly) if yearly else None
+    if status is not None:
+        registry.status, registry.status_years = status, None if years is None else sorted(years)
     frames: dict[str, pl.DataFrame] = {}
     for code in sorted(wanted):
         form = forms.get(code)
@@ -401,6 +647,9 @@ def expected_respondents(
     *,
     frames: Mapping[str, pl.DataFrame] | None = None,
     today: date | None = None,
+    registry: _Registry | None = None,
+    all_forms: Mapping[str, ReportForm] | None = None,
+    cached: bool = False,
 ) -> pl.DataFrame:
     """Who should report each form in each period: form, period, respondent, district, park.
 
@@ -408,10 +657,12 @@ def expected_respondents(
     year-end register for annual forms), where they sat then, filtered by the form's
     `respondents` (a flag such as above_scale, judged by the enterprise's annual form of
     that year, else the register). District forms: every district. A period counts once
-    it has ended or once any report for it exists.
+    it has ended or once any report for it exists. `all_forms`: every form of the plan,
+    when `forms` is a part of them (the annual form that states the flags may not be among
+    them); `cached`: read that form through the decoded reports kept in process.
     """
     today = today or timezone.localdate()
-    codes = _unit_codes(plan)
+    registry = registry or _Registry(plan)
     reported = set(
         Report.objects.filter(plan=plan, year__in=list(years))
         .order_by()  # no default ordering: it would join the DISTINCT
@@ -429,7 +680,9 @@ def expected_respondents(
     parts: list[pl.DataFrame] = []
     placements: pl.DataFrame | None = None
     register: pl.DataFrame | None = None
-    yearly = status_form(forms)
+    every_form = all_forms if all_forms is not None else forms
+    # The annual form that states the yearly flags, even when only other forms are wanted.
+    yearly = status_form(every_form)
     status = frames.get(yearly) if frames is not None and yearly else None
     for code, form in sorted(forms.items()):
         periods = [p for p in form_periods(form, years) if _ended(p, today) or (code, p) in reported]
@@ -443,10 +696,14 @@ def expected_respondents(
             )
             continue
         if placements is None:
-            placements = _placements(plan, codes)
-            register = _register(plan)
+            placements = registry.placements()
+            register = registry.register()
+            if status is None and yearly and registry.status_years == sorted(years):
+                status = registry.status
             if status is None and yearly:
-                status = frames_from_db(plan, forms, years=years, only=[yearly]).get(yearly)
+                status = frames_from_db(
+                    plan, every_form, years=years, only=[yearly], cached=cached, registry=registry
+                ).get(yearly)
         _, _, _, end = period_bounds(pl.col("period"))
         period_frame = pl.DataFrame({"period": periods}).with_columns(
             pl.col("period").str.slice(0, 4).cast(pl.Int64).alias("year"), end.alias("_end")
@@ -500,17 +757,29 @@ def org_tree(plan: Plan) -> OrgTree:
 
 
 def engine_input(
-    plan: Plan, years: Sequence[int] | None = None, *, only: Iterable[str] | None = None
+    plan: Plan,
+    years: Sequence[int] | None = None,
+    *,
+    only: Iterable[str] | None = None,
+    cached: bool = False,
+    changed: Iterable[int] = (),
 ) -> EngineInput:
     """Everything the engine needs to compute `plan`'s indicators from its approved reports.
 
     `years` default: see default_years. `only` limits the forms read (incremental updates).
+    `cached` / `changed`: after an approval, start from the decoded reports kept in process and
+    read again the `changed` reports (and whatever else changed since); see frames_from_db.
     """
     from keju.metrics.engine import EngineInput
 
     spec, forms = plan_spec(plan)
     chosen = list(default_years(plan) if years is None else years)
-    frames = frames_from_db(plan, forms, years=chosen, only=only)
+    registry = _Registry(plan)
+    frames = frames_from_db(
+        plan, forms, years=chosen, only=only, cached=cached, changed=changed, registry=registry
+    )
     wanted = {c: f for c, f in forms.items() if c in frames}
-    expected = expected_respondents(plan, wanted, chosen, frames=frames)
+    expected = expected_respondents(
+        plan, wanted, chosen, frames=frames, registry=registry, all_forms=forms, cached=cached
+    )
     return EngineInput(plan=spec, forms=forms, frames=frames, expected=expected, tree=org_tree(plan))

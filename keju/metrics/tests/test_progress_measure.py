@@ -505,3 +505,28 @@ def test_assess_frame_agrees_with_assess(batch):
                 assert g is None, (rec, key)
             else:
                 assert g == approx(w, rel=1e-12, abs=1e-12), (rec, key)
+
+
+@pytest.mark.parametrize("target", [None, 0.0])
+def test_a_base_so_small_that_growth_overflows_says_nothing_in_both_paths(target):
+    """Base 2.2e-308 → 4.0 in a year: the growth rate overflows to infinity (found by hypothesis)."""
+    row = dict(base_year=2010, base_value=2.2250738585072014e-308, current_year=2011, current_value=4.0)
+    want = one(**row, direction="up", target=target, target_year=None if target is None else 2011)
+    frame = pl.DataFrame(
+        [{**row, "series": "s", "direction": "up", "target": target, "target_year": 2011, "limit": None}],
+        schema={
+            "series": pl.Utf8,
+            "base_year": pl.Int64,
+            "base_value": pl.Float64,
+            "current_year": pl.Int64,
+            "current_value": pl.Float64,
+            "direction": pl.Utf8,
+            "target": pl.Float64,
+            "target_year": pl.Int64,
+            "limit": pl.Float64,
+        },
+    )
+    got = assess_frame(frame).row(0, named=True)
+    assert want.progress_value is None and got["progress_value"] is None
+    assert got["status"] == want.status
+    assert want.status == ("insufficient_data" if target is None else "target_achieved")
