@@ -1,7 +1,9 @@
-"""The demo zone's platform services: technology market, vouchers, instruments, project and talent pools."""
+"""The demo zone's platform services: technology market, vouchers, instruments, project and talent pools,
+and the registers of platforms, alliances and incubators."""
 
 from __future__ import annotations
 
+from keju.demo.registers_demo import seed_registers_demo
 from keju.instruments.demo import seed_instrument_demo
 from keju.planning.models import Plan
 from keju.pools.demo import seed_pools_demo
@@ -24,6 +26,10 @@ MADE_ORDER = [
     "vouchers.provider",
     "pools.project",
     "pools.talent",
+    # Their audit events go with them (RegisterEvent cascades, and _purge deletes dependants first).
+    "registers.innovationplatform",
+    "registers.innovationalliance",
+    "registers.incubator",
 ]
 
 
@@ -34,4 +40,5 @@ def seed_services(plan: Plan, enterprise_ids: list[int], *, seed: int = 2015) ->
     made.update(seed_voucher_demo(plan, enterprise_ids, seed=seed))
     made.update(seed_instrument_demo(plan, seed=seed))
     made.update(seed_pools_demo(plan, seed=seed))
+    made.update(seed_registers_demo(plan, enterprise_ids, seed=seed))
     return made

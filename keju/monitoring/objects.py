@@ -1,16 +1,18 @@
-"""Registered objects as indicator values: the talent and project pools and the contract register.
+"""Registered objects as indicator values: the talent and project pools, the contract register and
+the registers of platforms, alliances and incubators (`keju.registers`).
 
 The engine computes indicators from reports; some of the plan's indicators count things the
-platform itself registers (专栏15 talents, 重大科技成果转化 projects, 技术合同登记). Their values
-come from the registers here, in the engine's value layout, so progress, warnings and
-publications treat them like any other value. Registers are complete by definition: a district
-with nothing registered has 0, not a missing value.
+platform itself registers (专栏15 talents, 重大科技成果转化 projects, 技术合同登记, 二(四) 研发平台,
+产业技术创新战略联盟, 孵化器, 众创空间…). Their values come from the registers here, in the engine's
+value layout, so progress, warnings and publications treat them like any other value. Registers
+are complete by definition: a district with nothing registered has 0, not a missing value.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -62,6 +64,166 @@ SOURCES: dict[str, Source] = {
 }
 
 
+@dataclass(frozen=True)
+class Part:
+    """The entries of one register that an indicator counts (or whose `measure` it sums).
+
+    `where`: (column, allowed values) pairs over the columns of
+    `keju.registers.frames.register_frame` — type, level, chain, group, specialised, park.
+    """
+
+    register: str  # "platform" | "alliance" | "incubator"
+    where: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    measure: str | None = None  # None: count the entries; else the column summed
+    scale: float = 1.0  # e.g. 平方米 → 万平方米
+
+
+@dataclass(frozen=True)
+class RegisterCount:
+    """An indicator whose value at a year's end is what the registers hold in force then (a stock)."""
+
+    parts: tuple[Part, ...]
+    note: str
+
+
+_NATIONAL_PROVINCIAL = ("level", ("national", "provincial"))
+# Which entries each plan indicator counts. The conventions (e.g. 研发平台 = 国家级和省级) are
+# stated in the indicators' descriptions in the plan file and in docs/registers.md.
+REGISTER_COUNTS: dict[str, RegisterCount] = {
+    "rd_platforms": RegisterCount(
+        (Part("platform", (_NATIONAL_PROVINCIAL,)),), "创新平台登记:国家级和省级,年末在册"
+    ),
+    "national_key_labs": RegisterCount(
+        (Part("platform", (("level", ("national",)), ("type", ("key_lab",)))),),
+        "创新平台登记:国家重点实验室,年末在册",
+    ),
+    "national_engineering_centres": RegisterCount(
+        (Part("platform", (("level", ("national",)), ("type", ("engineering_centre",)))),),
+        "创新平台登记:国家工程(技术)研究中心,年末在册",
+    ),
+    "national_enterprise_tech_centres": RegisterCount(
+        (Part("platform", (("level", ("national",)), ("type", ("enterprise_tech_centre",)))),),
+        "创新平台登记:国家企业技术中心,年末在册",
+    ),
+    "national_local_joint_centres": RegisterCount(
+        (Part("platform", (("type", ("joint_centre",)),)),),
+        "创新平台登记:国家地方联合工程研究中心(工程实验室),年末在册",
+    ),
+    "industry_alliances": RegisterCount((Part("alliance"),), "产业技术创新战略联盟登记,年末在册"),
+    "platforms_and_alliances": RegisterCount(
+        (Part("platform"), Part("alliance")), "创新平台(各级)与产业技术创新战略联盟登记之和,年末在册"
+    ),
+    "incubators": RegisterCount(
+        (Part("incubator", (("type", ("incubator",)),)),), "孵化载体登记:科技企业孵化器,年末在册"
+    ),
+    "specialised_incubators": RegisterCount(
+        (Part("incubator", (("type", ("incubator",)), ("specialised", (True,)))),),
+        "孵化载体登记:专业孵化器,年末在册",
+    ),
+    "incubator_area": RegisterCount(
+        (Part("incubator", (("type", ("incubator",)),), "area_m2", 1e-4),), "孵化载体登记:孵化器场地面积之和"
+    ),
+    "incubated_enterprises": RegisterCount(
+        (Part("incubator", (("type", ("incubator",)),), "residents"),), "孵化载体登记:孵化器在孵企业数之和"
+    ),
+    "maker_spaces": RegisterCount(
+        (Part("incubator", (("type", ("maker_space",)),)),), "孵化载体登记:众创空间,年末在册"
+    ),
+    "provincial_maker_spaces": RegisterCount(
+        (Part("incubator", (("type", ("maker_space",)), _NATIONAL_PROVINCIAL)),),
+        "孵化载体登记:省级及以上众创空间,年末在册",
+    ),
+    "maker_space_area": RegisterCount(
+        (Part("incubator", (("type", ("maker_space",)),), "area_m2", 1e-4),), "孵化载体登记:众创空间面积之和"
+    ),
+    "maker_space_teams": RegisterCount(
+        (Part("incubator", (("type", ("maker_space",)),), "residents"),),
+        "孵化载体登记:众创空间入驻企业和团队数之和",
+    ),
+    "specialised_parks": RegisterCount(
+        (Part("incubator", (("type", ("accelerator",)),)),), "孵化载体登记:加速器(特色专业园区),年末在册"
+    ),
+}
+
+
+def register_frames(plan: Plan) -> dict[str, pl.DataFrame]:
+    from keju.registers.frames import register_frame
+
+    return {name: register_frame(plan, name) for name in ("platform", "alliance", "incubator")}
+
+
+def part_frame(frames: dict[str, pl.DataFrame], part: Part, on: date) -> pl.DataFrame:
+    """The entries of `part` in force at the end of `on`, with a `value` column (1 or the measure)."""
+    frame = frames[part.register]
+    frame = frame.filter(
+        (pl.col("valid_from") <= on) & (pl.col("valid_to").is_null() | (pl.col("valid_to") > on))
+    )
+    for column, allowed in part.where:
+        frame = frame.filter(pl.col(column).is_in(list(allowed)))
+    value = pl.lit(1.0) if part.measure is None else pl.col(part.measure).cast(pl.Float64) * part.scale
+    return frame.with_columns(value.alias("value"))
+
+
+def register_count(
+    frames: dict[str, pl.DataFrame], spec: RegisterCount, on: date, by: Sequence[str] = ("district",)
+) -> pl.DataFrame:
+    """The indicator's value at the end of `on` by the `by` columns (district, chain, type, level…)."""
+    parts = [part_frame(frames, p, on).select([*by, "value"]) for p in spec.parts]
+    return pl.concat(parts).group_by(list(by)).agg(pl.col("value").sum()).sort(list(by))
+
+
+def register_year_ends(
+    frames: dict[str, pl.DataFrame], spec: RegisterCount, years: Sequence[int]
+) -> pl.DataFrame:
+    """The indicator's value at the end of every year in `years`, by district, in one pass per part:
+    columns district, year, value (districts with nothing in force are absent)."""
+    ends = pl.DataFrame({"year": list(years)}, schema={"year": pl.Int32}).with_columns(
+        pl.date(pl.col("year"), 12, 31).alias("_end")
+    )
+    parts = []
+    for part in spec.parts:
+        frame = frames[part.register]
+        for column, allowed in part.where:
+            frame = frame.filter(pl.col(column).is_in(list(allowed)))
+        value = pl.lit(1.0) if part.measure is None else pl.col(part.measure).cast(pl.Float64) * part.scale
+        parts.append(
+            frame.join(ends, how="cross")
+            .filter(
+                (pl.col("valid_from") <= pl.col("_end"))
+                & (pl.col("valid_to").is_null() | (pl.col("valid_to") > pl.col("_end")))
+            )
+            .select("district", "year", value.alias("value"))
+        )
+    return pl.concat(parts).group_by("district", "year").agg(pl.col("value").sum()).sort("district", "year")
+
+
+# Every indicator whose values come from a register rather than from reports.
+REGISTER_FED: frozenset[str] = frozenset(SOURCES) | frozenset(REGISTER_COUNTS)
+
+
+def _register_rows(
+    plan: Plan, wanted: set[str], tree: dict[str, dict[str, Any]], years: Sequence[int]
+) -> list[dict[str, Any]]:
+    codes = sorted(wanted & set(REGISTER_COUNTS))
+    if not codes:
+        return []
+    frames = register_frames(plan)
+    districts = [c for c, r in tree.items() if r["level"] == "district"]
+    rows: list[dict[str, Any]] = []
+    for code in codes:
+        spec = REGISTER_COUNTS[code]
+        if all(frames[p.register].is_empty() for p in spec.parts):
+            continue  # the register is not in use: no values, rather than zeros
+        counted = {(d, y): v for d, y, v in register_year_ends(frames, spec, years).iter_rows()}
+        for year in years:
+            by_unit: dict[str, float] = {}
+            for district in districts:  # a handful of districts: roll up the small totals
+                _add_up(by_unit, tree, district, float(counted.get((district, year), 0.0)))
+            for unit, value in by_unit.items():
+                rows.append(_row(code, unit, tree[unit]["level"], str(year), "year", year, value, spec.note))
+    return rows
+
+
 def object_values(
     plan: Plan, units: pl.DataFrame, years: Sequence[int], schema: pl.Schema, *, start_year: int
 ) -> pl.DataFrame:
@@ -69,11 +231,13 @@ def object_values(
 
     `units`: the org tree (code, parent, level); `schema`: the engine's value schema.
     """
-    wanted = set(Indicator.objects.filter(plan=plan).values_list("code", flat=True)) & set(SOURCES)
+    indicators = set(Indicator.objects.filter(plan=plan).values_list("code", flat=True))
+    wanted = indicators & set(SOURCES)
     fetched: dict[Callable[[Plan], list[dict[str, Any]]], list[dict[str, Any]]] = {}
     rows: list[dict[str, Any]] = []
     tree = {r["code"]: r for r in units.iter_rows(named=True)}
     districts = [c for c, r in tree.items() if r["level"] == "district"]
+    rows.extend(_register_rows(plan, indicators, tree, years))
     for code in sorted(wanted):
         source = SOURCES[code]
         if source.rows not in fetched:

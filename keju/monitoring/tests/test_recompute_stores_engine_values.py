@@ -12,7 +12,7 @@ from keju.metrics.engine import compute
 from keju.metrics.inputs import input_from_frames
 from keju.monitoring import services
 from keju.monitoring.models import ComputationRun, IndicatorValue, ProgressAssessment, RunStatus, Trigger
-from keju.monitoring.objects import SOURCES
+from keju.monitoring.objects import REGISTER_FED
 from keju.monitoring.services import MonitoringError, recompute, stored_values_frame
 from keju.monitoring.sources import default_years, engine_input
 
@@ -27,7 +27,7 @@ def _floats(series: pl.Series) -> list[float]:
 
 def _stored(plan) -> pl.DataFrame:
     """Stored values of the report-fed indicators (register-fed ones: test_registered_objects_*)."""
-    return stored_values_frame(plan).filter(~pl.col("indicator").is_in(list(SOURCES))).sort(KEYS)
+    return stored_values_frame(plan).filter(~pl.col("indicator").is_in(list(REGISTER_FED))).sort(KEYS)
 
 
 def test_the_demo_ends_with_a_full_recompute(demo):

@@ -1,0 +1,388 @@
+"""Rules of the registers: who may enter what, validation, duplicates, revocation and the audit trail.
+
+Every change goes through these functions; a refusal raises RegisterError with a Chinese message
+and writes nothing. The pages and the demo use them alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from keju.accounts.models import ZONE_ROLES, Role
+from keju.accounts.scoping import roles_of
+from keju.orgs.models import Enterprise, OrgLevel, OrgUnit
+from keju.planning.models import IndustryChain, Plan
+from keju.registers.models import (
+    Action,
+    Incubator,
+    IncubatorKind,
+    InnovationAlliance,
+    InnovationPlatform,
+    Level,
+    PlatformType,
+    RegisterEvent,
+    name_key,
+)
+
+logger = logging.getLogger("keju.registers")
+
+# The three registers by the name used in URLs and the demo.
+MODELS: dict[str, type[Model]] = {
+    "platform": InnovationPlatform,
+    "alliance": InnovationAlliance,
+    "incubator": Incubator,
+}
+_MARKUP = re.compile(r"<\s*[a-zA-Z!/?]|javascript:", re.IGNORECASE)
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+EARLIEST = date(1950, 1, 1)
+
+
+class RegisterError(Exception):
+    """A refusal with a Chinese message; logged when raised, nothing is written."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+        logger.warning("registers refusal: %s", message)
+
+
+# --- scope ------------------------------------------------------------------------------------
+
+
+def editable_districts(user: Any, plan: Plan) -> list[OrgUnit]:
+    """省创新办 and the working groups edit every district's entries; a 管委会审核员 its own."""
+    districts = OrgUnit.objects.filter(plan=plan, level=OrgLevel.DISTRICT).order_by("id")
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if user.is_superuser:
+        return list(districts)
+    roles = roles_of(user)
+    if any(r.role in ZONE_ROLES - {Role.EVALUATOR} for r in roles):
+        return list(districts)
+    own = {r.org_unit_id for r in roles if r.role == Role.DISTRICT_REVIEWER}
+    return [d for d in districts if d.pk in own]
+
+
+def visible_districts(user: Any, plan: Plan) -> list[OrgUnit]:
+    """Zone roles (the evaluator too, read-only) see every district; a reviewer its own; others none."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if user.is_superuser or any(r.role in ZONE_ROLES for r in roles_of(user)):
+        return list(OrgUnit.objects.filter(plan=plan, level=OrgLevel.DISTRICT).order_by("id"))
+    return editable_districts(user, plan)
+
+
+def can_edit(user: Any, entry: Any) -> bool:
+    return entry.district_id in {d.pk for d in editable_districts(user, entry.plan)}
+
+
+# --- parsing ----------------------------------------------------------------------------------
+
+
+def _text(data: Mapping[str, Any], key: str, label: str, limit: int, *, required: bool = True) -> str:
+    value = str(data.get(key) or "").strip()
+    if required and not value:
+        raise RegisterError(f"请填写{label}。")
+    if len(value) > limit:
+        raise RegisterError(f"{label}过长(最多{limit}字)。")
+    if _MARKUP.search(value):
+        raise RegisterError(f"{label}中含有网页标记或脚本,请只填写纯文本。")
+    return value
+
+
+def _choice(data: Mapping[str, Any], key: str, label: str, choices: Any, *, required: bool = True) -> str:
+    value = str(data.get(key) or "").strip()
+    if not value and not required:
+        return ""
+    if value not in choices.values:
+        raise RegisterError(f"请选择{label}。" if not value else f"{label}“{value}”无效,请从列表中选择。")
+    return value
+
+
+def parse_date(raw: Any, label: str, *, required: bool = True) -> date | None:
+    """2017-05-12, 2017/5/12, 2017.5.12 or 2017年5月12日 (全角数字 too); not in the future."""
+    if isinstance(raw, date):
+        value = raw
+    else:
+        text = unicodedata.normalize("NFKC", str(raw or "")).strip()
+        if not text:
+            if required:
+                raise RegisterError(f"请填写{label}。")
+            return None
+        match = _DATE.match(text)
+        if match is None:
+            raise RegisterError(f"{label}“{raw}”不是有效日期,请按 2017-05-12 的格式填写。")
+        try:
+            value = date(*(int(g) for g in match.groups()))
+        except ValueError:
+            raise RegisterError(f"{label}“{raw}”不是有效日期。") from None
+    if value < EARLIEST:
+        raise RegisterError(f"{label}“{value.isoformat()}”早于1950年,请核对。")
+    if value > timezone.localdate():
+        raise RegisterError(f"{label}“{value.isoformat()}”晚于今天,不能登记尚未发生的认定或撤销。")
+    return value
+
+
+def parse_count(raw: Any, label: str, *, minimum: int = 0, required: bool = True) -> int:
+    """A whole number; 全角数字 and 千分位 commas accepted."""
+    text = unicodedata.normalize("NFKC", str(raw if raw is not None else "")).replace(",", "").strip()
+    if not text:
+        if required:
+            raise RegisterError(f"请填写{label}。")
+        return minimum
+    if not re.fullmatch(r"\d+", text):
+        raise RegisterError(f"{label}“{raw}”应为整数。")
+    value = int(text)
+    if value < minimum:
+        raise RegisterError(f"{label}不能小于{minimum}。")
+    if value > 2_000_000_000:
+        raise RegisterError(f"{label}“{raw}”超出合理范围。")
+    return value
+
+
+def _flag(data: Mapping[str, Any], key: str) -> bool:
+    return str(data.get(key) or "").strip().lower() in {"1", "true", "on", "yes", "是"}
+
+
+def _place(user: Any, plan: Plan, data: Mapping[str, Any]) -> dict[str, Any]:
+    code = str(data.get("district") or "").strip()
+    if not code:
+        raise RegisterError("请选择所在区。")
+    district = next((d for d in editable_districts(user, plan) if d.code == code), None)
+    if district is None:
+        if OrgUnit.objects.filter(plan=plan, level=OrgLevel.DISTRICT, code=code).exists():
+            raise RegisterError("您不能为该区登记(管委会审核员只能登记和修改本区的条目)。")
+        raise RegisterError(f"所在区“{code}”不存在。")
+    park = None
+    if data.get("park"):
+        park = OrgUnit.objects.filter(plan=plan, level=OrgLevel.PARK, code=data["park"]).first()
+        if park is None:
+            raise RegisterError(f"园区“{data['park']}”不存在。")
+        if park.parent_id != district.pk:
+            raise RegisterError(f"园区“{park.name}”不属于{district.name}。")
+    chain = None
+    if data.get("industry_chain"):
+        chain = IndustryChain.objects.filter(plan=plan, code=data["industry_chain"]).first()
+        if chain is None:
+            raise RegisterError(f"产业链“{data['industry_chain']}”不存在。")
+    return {"district": district, "park": park, "industry_chain": chain}
+
+
+def _enterprise(plan: Plan, data: Mapping[str, Any], key: str, label: str) -> Enterprise | None:
+    code = unicodedata.normalize("NFKC", str(data.get(key) or "")).strip().upper()
+    if not code:
+        return None
+    enterprise = Enterprise.objects.filter(plan=plan, credit_code=code).first()
+    if enterprise is None:
+        raise RegisterError(
+            f"{label}的统一社会信用代码“{code}”不在企业名录中;请先登记企业,或留空只填单位名称。"
+        )
+    return enterprise
+
+
+def _common(user: Any, plan: Plan, data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "name": _text(data, "name", "名称", 200),
+        **_place(user, plan, data),
+        "document_number": _text(data, "document_number", "认定文号", 100, required=False),
+        "issued_by": _text(data, "issued_by", "认定部门", 100, required=False),
+    }
+
+
+def _platform_fields(user: Any, plan: Plan, data: Mapping[str, Any]) -> dict[str, Any]:
+    host = _enterprise(plan, data, "host_credit_code", "依托企业")
+    host_name = _text(data, "host_name", "依托单位", 200, required=host is None) or (
+        host.name if host else ""
+    )
+    return {
+        **_common(user, plan, data),
+        "platform_type": _choice(data, "platform_type", "平台类型", PlatformType),
+        "level": _choice(data, "level", "级别", Level),
+        "host_enterprise": host,
+        "host_name": host_name,
+        "recognised_on": parse_date(data.get("recognised_on"), "认定日期"),
+    }
+
+
+def _alliance_fields(user: Any, plan: Plan, data: Mapping[str, Any]) -> dict[str, Any]:
+    lead = _enterprise(plan, data, "lead_credit_code", "牵头企业")
+    lead_unit = _text(data, "lead_unit", "牵头单位", 200, required=lead is None) or (
+        lead.name if lead else ""
+    )
+    return {
+        **_common(user, plan, data),
+        "level": _choice(data, "level", "级别", Level, required=False),
+        "lead_enterprise": lead,
+        "lead_unit": lead_unit,
+        "member_count": parse_count(data.get("member_count"), "成员单位数", minimum=2),
+        "founded_on": parse_date(data.get("founded_on"), "成立日期"),
+    }
+
+
+def _incubator_fields(user: Any, plan: Plan, data: Mapping[str, Any]) -> dict[str, Any]:
+    operator = _enterprise(plan, data, "operator_credit_code", "运营企业")
+    name = _text(data, "operator", "运营机构", 200, required=operator is None)
+    kind = _choice(data, "kind", "类别", IncubatorKind)
+    specialised = _flag(data, "specialised")
+    if specialised and kind != IncubatorKind.INCUBATOR:
+        raise RegisterError("只有科技企业孵化器可以标为专业孵化器。")
+    return {
+        **_common(user, plan, data),
+        "kind": kind,
+        "level": _choice(data, "level", "级别", Level),
+        "specialised": specialised,
+        "operator_enterprise": operator,
+        "operator": name or (operator.name if operator else ""),
+        "area_m2": parse_count(data.get("area_m2"), "场地面积(平方米)", minimum=1),
+        "residents": parse_count(data.get("residents"), "在孵企业和团队数", required=False),
+        "recognised_on": parse_date(data.get("recognised_on"), "认定日期"),
+    }
+
+
+_FIELDS = {"platform": _platform_fields, "alliance": _alliance_fields, "incubator": _incubator_fields}
+
+
+def register_of(entry: Any) -> str:
+    for register, model in MODELS.items():
+        if isinstance(entry, model):
+            return register
+    raise TypeError(f"not a register entry: {entry!r}")
+
+
+def _duplicate(register: str, plan: Plan, fields: Mapping[str, Any], exclude: int | None) -> Any:
+    """The entry in force with the same key (platform: type, level and name; alliance: name;
+    incubator: kind and name), if any."""
+    model: Any = MODELS[register]
+    key = {"plan": plan, "name_key": name_key(fields["name"])}
+    if register == "platform":
+        key |= {
+            "platform_type": fields["platform_type"],
+            "level": fields["level"],
+            "revoked_on__isnull": True,
+        }
+    elif register == "alliance":
+        key |= {"dissolved_on__isnull": True}
+    else:
+        key |= {"kind": fields["kind"], "revoked_on__isnull": True}
+    rows = model.objects.filter(**key)
+    if exclude is not None:
+        rows = rows.exclude(pk=exclude)
+    return rows.select_related("district").first()
+
+
+def _refuse_duplicate(register: str, existing: Any) -> None:
+    noun = {"platform": "创新平台", "alliance": "产业技术创新战略联盟", "incubator": "孵化载体"}[register]
+    raise RegisterError(
+        f"{noun}“{existing.name}”已登记({existing.district.name},编号 {existing.pk}),不能重复登记;"
+        "如需更正请修改原条目。"
+    )
+
+
+def _event(entry: Any, action: str, user: Any, changes: dict[str, Any] | None = None, note: str = "") -> None:
+    RegisterEvent.objects.create(
+        **{register_of(entry): entry},
+        action=action,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        changes=changes or {},
+        note=note,
+    )
+
+
+def _shown(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+@transaction.atomic
+def register(user: Any, plan: Plan, register: str, data: Mapping[str, Any]) -> Any:
+    """Enter a new platform, alliance or incubator (register = "platform", "alliance" or "incubator")."""
+    if register not in MODELS:
+        raise RegisterError(f"未知的登记类别“{register}”。")
+    fields = _FIELDS[register](user, plan, data)
+    existing = _duplicate(register, plan, fields, None)
+    if existing is not None:
+        _refuse_duplicate(register, existing)
+    model: Any = MODELS[register]
+    entry = model(plan=plan, created_by=user if getattr(user, "is_authenticated", False) else None, **fields)
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:
+        # Another request registered the same entry between the check and the insert.
+        existing = _duplicate(register, plan, fields, None)
+        if existing is not None:
+            _refuse_duplicate(register, existing)
+        raise
+    _event(entry, Action.REGISTER, user, {k: _shown(v) for k, v in fields.items()})
+    return entry
+
+
+@transaction.atomic
+def edit(user: Any, entry: Any, data: Mapping[str, Any]) -> Any:
+    """Correct an entry; the audit trail keeps every changed field's old and new value."""
+    register_name = register_of(entry)
+    if not can_edit(user, entry):
+        raise RegisterError("您不能修改其他区的登记条目。")
+    fields = _FIELDS[register_name](user, entry.plan, data)
+    if entry.active:  # a revoked entry may share its name with the one that replaced it
+        existing = _duplicate(register_name, entry.plan, fields, entry.pk)
+        if existing is not None:
+            _refuse_duplicate(register_name, existing)
+    start = "founded_on" if register_name == "alliance" else "recognised_on"
+    end = getattr(entry, "dissolved_on" if register_name == "alliance" else "revoked_on")
+    if end is not None and fields[start] > end:
+        raise RegisterError(f"认定(成立)日期不能晚于撤销日期 {end.isoformat()}。")
+    changes = {}
+    for name, value in fields.items():
+        old = getattr(entry, name)
+        if old != value:
+            changes[name] = [_shown(old), _shown(value)]
+            setattr(entry, name, value)
+    if not changes:
+        return entry
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:
+        raise RegisterError("修改后与已登记条目重复,未保存。") from None
+    _event(entry, Action.EDIT, user, changes)
+    return entry
+
+
+@transaction.atomic
+def revoke(user: Any, entry: Any, data: Mapping[str, Any]) -> Any:
+    """Record the revocation (撤销/摘牌, or an alliance dissolved) on a date, with the reason.
+
+    The entry keeps counting for the periods before that date.
+    """
+    register_name = register_of(entry)
+    if not can_edit(user, entry):
+        raise RegisterError("您不能撤销其他区的登记条目。")
+    entry = type(entry).objects.select_for_update().get(pk=entry.pk)
+    if not entry.active:
+        raise RegisterError(f"“{entry.name}”已经撤销,不能重复撤销。")
+    on = parse_date(data.get("revoked_on"), "撤销日期")
+    start = entry.founded_on if register_name == "alliance" else entry.recognised_on
+    if on is None or on < start:
+        raise RegisterError(f"撤销日期不能早于认定(成立)日期 {start.isoformat()}。")
+    reason = _text(data, "reason", "撤销原因", 300)
+    if register_name == "alliance":
+        entry.dissolved_on = on
+    else:
+        entry.revoked_on = on
+    entry.revocation_reason = reason
+    entry.save()
+    _event(entry, Action.REVOKE, user, {"revoked_on": on.isoformat()}, note=reason)
+    return entry
