@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from keju.accounts.events import ServiceEvent
+
 
 class InstrumentClass(models.TextChoices):
     """The 15 classes of the Gansu instrument-sharing rules."""
@@ -201,20 +203,5 @@ class Violation(models.Model):
         return f"{self.user} {self.get_kind_display()}"
 
 
-class InstrumentEvent(models.Model):
+class InstrumentEvent(ServiceEvent):
     """What happened, refusals included."""
-
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    action = models.CharField(max_length=32)
-    refused = models.BooleanField(default=False)
-    target = models.CharField(max_length=64, blank=True)
-    detail = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.target}"

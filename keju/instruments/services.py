@@ -7,16 +7,18 @@ requests for the same slot can never both be accepted. Every refusal raises
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from keju.accounts.events import ServiceError, guarded
 from keju.accounts.models import Role
 from keju.accounts.scoping import roles_of
 from keju.instruments.models import (
@@ -31,6 +33,7 @@ from keju.instruments.models import (
     Violation,
     ViolationKind,
 )
+from keju.orgs.models import EnterprisePlacement
 from keju.planning.models import Plan
 
 MIN_VALUE_WAN = Decimal("30")  # 甘肃: 原值30万元及以上
@@ -40,31 +43,15 @@ VIOLATIONS_TO_BLACKLIST = 3
 BLACKLIST_WINDOW = timedelta(days=365)
 
 
-class InstrumentError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+T = TypeVar("T")
 
 
-def _log(actor: Any, action: str, target: str, detail: str = "", *, refused: bool = False) -> None:
-    InstrumentEvent.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        action=action,
-        target=target,
-        detail=detail[:2000],
-        refused=refused,
-    )
+class InstrumentError(ServiceError):
+    """A refusal of instrument sharing (Chinese message)."""
 
 
-def _guarded(actor: Any, action: str, target: str, work: Any) -> Any:
-    try:
-        with transaction.atomic():
-            result = work()
-    except InstrumentError as error:
-        _log(actor, action, target, error.message, refused=True)
-        raise
-    _log(actor, action, target)
-    return result
+def _guarded(actor: Any, action: str, target: str, work: Callable[[], T]) -> T:
+    return guarded(InstrumentEvent, InstrumentError, actor, action, target, work)
 
 
 def is_office(user: Any) -> bool:
@@ -87,7 +74,7 @@ def manages(user: Any, instrument: Instrument) -> bool:
 
 def register_instrument(actor: Any, plan: Plan, data: Mapping[str, Any]) -> Instrument:
     if not is_office(actor):
-        _log(actor, "register", "", "只有省创新办可以登记仪器。", refused=True)
+        InstrumentEvent.record(actor, "register", "", "只有省创新办可以登记仪器。", refused=True)
         raise InstrumentError("只有省创新办可以登记仪器。")
 
     def work() -> Instrument:
@@ -341,7 +328,7 @@ def pay_with_voucher(actor: Any, booking: Booking, voucher: Any) -> Any:
 
     usage = getattr(booking, "usage", None)
     if usage is None or booking.instrument.owner is None:
-        _log(
+        InstrumentEvent.record(
             actor,
             "pay_with_voucher",
             f"booking:{booking.pk}",
@@ -406,6 +393,37 @@ class OwnerEvaluation:
     total: float
     grade: str
     explanation: str
+    district: str | None = None  # code of the org unit the owner is located in that year
+    district_source: str = ""  # "placement" (its enterprise register entry) or "instruments"
+
+
+def owner_districts(owned: Mapping[str, list[Instrument]], year: int) -> dict[str, tuple[str, str]]:
+    """Where each owner unit was located in `year`: owner -> (district code, source).
+
+    An owner registered as an enterprise counts where its placement stood at the end of the year
+    (so a later move does not rewrite the year); an owner outside the enterprise register (an
+    institute, a university) counts where most of its instruments stand (the first one on a tie).
+    """
+    year_end = date(year, 12, 31)
+    enterprise_of = {
+        owner: next((i.owner.enterprise_id for i in items if i.owner and i.owner.enterprise_id), None)
+        for owner, items in owned.items()
+    }
+    placed = dict(
+        EnterprisePlacement.objects.covering(year_end)
+        .filter(enterprise_id__in=[e for e in enterprise_of.values() if e is not None])
+        .values_list("enterprise_id", "district__code")
+    )
+    out: dict[str, tuple[str, str]] = {}
+    for owner, items in owned.items():
+        enterprise = enterprise_of[owner]
+        if enterprise is not None and enterprise in placed:
+            out[owner] = (placed[enterprise], "placement")
+            continue
+        counts = Counter(i.district.code for i in items if i.district is not None)
+        if counts:
+            out[owner] = (counts.most_common(1)[0][0], "instruments")
+    return out
 
 
 def evaluate_owners(plan: Plan, year: int) -> list[OwnerEvaluation]:
@@ -416,7 +434,12 @@ def evaluate_owners(plan: Plan, year: int) -> list[OwnerEvaluation]:
     组织管理 (40): published information complete (fees, hours, operator, location, functions:
     4 each = 20) and bookings decided before they start (20 × share decided in time).
     """
-    instruments = list(Instrument.objects.filter(plan=plan).exclude(status=InstrumentStatus.RETIRED))
+    instruments = list(
+        Instrument.objects.filter(plan=plan)
+        .exclude(status=InstrumentStatus.RETIRED)
+        .exclude(purchased_on__gt=date(year, 12, 31))  # not yet bought in that year
+        .select_related("owner", "district")
+    )
     by_owner: dict[str, list[Instrument]] = {}
     for instrument in instruments:
         by_owner.setdefault(instrument.owner_name, []).append(instrument)
@@ -426,6 +449,7 @@ def evaluate_owners(plan: Plan, year: int) -> list[OwnerEvaluation]:
         )
     )
     bookings = list(Booking.objects.filter(instrument__plan=plan, start__year=year))
+    located = owner_districts(by_owner, year)
     results = []
     for owner, owned in sorted(by_owner.items()):
         ids = [i.pk for i in owned]
@@ -465,6 +489,8 @@ def evaluate_owners(plan: Plan, year: int) -> list[OwnerEvaluation]:
                     f"(共享率{(external / effective if effective else 0):.0%});信息完整度{complete:.0%};"
                     f"预约及时审核率{timely:.0%}"
                 ),
+                district=located.get(owner, (None, ""))[0],
+                district_source=located.get(owner, (None, ""))[1],
             )
         )
     return sorted(results, key=lambda e: (-e.total, e.owner))

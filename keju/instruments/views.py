@@ -18,7 +18,14 @@ from django.views.decorators.http import require_POST
 from keju.accounts.models import Role
 from keju.accounts.scoping import roles_of
 from keju.instruments import services
-from keju.instruments.models import Booking, BookingStatus, Instrument, InstrumentClass, InstrumentStatus
+from keju.instruments.models import (
+    Booking,
+    BookingStatus,
+    Instrument,
+    InstrumentClass,
+    InstrumentEvent,
+    InstrumentStatus,
+)
 from keju.orgs.models import OrgLevel, OrgUnit
 from keju.vouchers.models import Voucher
 from keju.web.views import with_plan
@@ -35,7 +42,7 @@ def index(request: HttpRequest, plan) -> HttpResponse:
     instruments = Instrument.objects.filter(plan=plan).exclude(status=InstrumentStatus.RETIRED)
     if len(query) > MAX_QUERY:
         error = f"搜索词过长({len(query)}字),请控制在{MAX_QUERY}字以内。"
-        services._log(request.user, "search", "", error, refused=True)
+        InstrumentEvent.record(request.user, "search", "", error, refused=True)
         instruments = instruments.none()
     elif query:
         instruments = instruments.filter(

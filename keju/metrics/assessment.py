@@ -5,7 +5,11 @@ Inputs are frames, so that the caller decides where the figures come from:
 - progress: unit (or org_unit), indicator, status, score — e.g. `assess_plan(...)` for the year
   or half-year being assessed;
 - index: unit, score — the development index (`build_index` scores of the top aggregate);
-- coverage: unit, coverage (0..1) — reported / expected respondents of direct reporting.
+- coverage: unit, coverage (0..1) — reported / expected respondents of direct reporting;
+- instruments: unit, owner, score (0..100), instruments — the yearly evaluation of each
+  large-instrument owner unit located in the unit (keju.instruments.services.evaluate_owners).
+  A unit with no row has no instrument owner: the item's `missing` rule applies. Pass an empty
+  frame (not None) when the evaluation ran and found no owner anywhere.
 
 Each item gives a unit a share (0..1) of its points by its rule (keju.plan.assessment); the total
 is the sum of points, rescaled to the scorecard's total when an item is left out for a unit under
@@ -94,6 +98,53 @@ def _by_unit(frame: pl.DataFrame | None, what: str, column: str) -> dict[str, fl
     return {u: v for u, v in rows.iter_rows() if v is not None}
 
 
+INSTRUMENT_COLUMNS = {"unit": pl.Utf8, "owner": pl.Utf8, "score": pl.Float64, "instruments": pl.Int64}
+
+
+def owner_averages(frame: pl.DataFrame, weighting: str) -> pl.DataFrame:
+    """Per unit: the average owner score (`weighting`: owners or instruments), owners, detail text.
+
+    Columns: unit, value, owners, instruments, detail. Raises AssessmentError for malformed rows.
+    """
+    unit_col = "unit" if "unit" in frame.columns else "org_unit"
+    for col in (unit_col, "owner", "score", "instruments"):
+        if col not in frame.columns:
+            raise AssessmentError(f"仪器共享考核数据缺少列 {col}")
+    rows = frame.select(
+        pl.col(unit_col).cast(pl.Utf8).alias("unit"),
+        pl.col("owner").cast(pl.Utf8),
+        pl.col("score").cast(pl.Float64).fill_nan(None),
+        pl.col("instruments").cast(pl.Int64),
+    )
+    bad = rows.filter(
+        pl.col("unit").is_null()
+        | pl.col("owner").is_null()
+        | pl.col("score").is_null()
+        | ~pl.col("score").is_between(0, 100)
+        | pl.col("instruments").is_null()
+        | (pl.col("instruments") < 1)
+    )
+    if bad.height:
+        owners = "、".join(str(o) for o in bad.get_column("owner").head(3).to_list())
+        raise AssessmentError(f"仪器共享考核数据有误:得分应在 0—100 之间、仪器台数至少 1 台({owners})")
+    if rows.select(pl.struct("unit", "owner").is_duplicated().any()).item():
+        raise AssessmentError("仪器共享考核数据中同一单位、同一仪器所属单位出现了多行")
+    weight = pl.col("instruments").cast(pl.Float64) if weighting == "instruments" else pl.lit(1.0)
+    return (
+        rows.with_columns(weight.alias("weight"))
+        .sort(["unit", "score", "owner"], descending=[False, True, False])
+        .group_by("unit", maintain_order=True)
+        .agg(
+            ((pl.col("score") * pl.col("weight")).sum() / pl.col("weight").sum()).alias("value"),
+            pl.len().cast(pl.Int64).alias("owners"),
+            pl.col("instruments").sum().alias("instruments"),
+            pl.format("{} {} 分({} 台)", "owner", pl.col("score").round(1), "instruments")
+            .str.join("、")
+            .alias("detail"),
+        )
+    )
+
+
 def _progress_rows(
     item: AssessmentItem, units: Sequence[str], progress: pl.DataFrame | None
 ) -> dict[str, list[tuple[str, str, float | None]]]:
@@ -171,6 +222,27 @@ def _score_progress(
     return weighted / weights, ";".join(parts)
 
 
+def _score_instruments(
+    item: AssessmentItem, tables: Mapping[str, Mapping[str, Mapping[str, Any]]], unit: str
+) -> tuple[float | None, float | None, str]:
+    """(average owner score, share, detail) of one unit; share None when it has no owner."""
+    weighting = item.owner_weighting or "owners"
+    if weighting not in tables:
+        return None, None, "无大型科研仪器开放共享年度评价数据"
+    row = tables[weighting].get(unit)
+    if row is None:
+        return None, None, "区内没有参加开放共享评价的大型科研仪器所属单位"
+    assert item.bounds is not None
+    value = float(row["value"])
+    share = _linear(value, item.bounds)
+    how = "按仪器台数加权" if weighting == "instruments" else "各单位等权"
+    detail = (
+        f"{row['owners']} 家仪器所属单位({row['instruments']} 台仪器)年度评价{how}平均 {value:.1f} 分"
+        f"({row['detail']}),按 {_pts(item.bounds[0])}—{_pts(item.bounds[1])} 分线性折算→{_pct(share)}"
+    )
+    return value, share, detail
+
+
 def _rule_text(item: AssessmentItem) -> str:
     return f"规则:{item.rule}" if item.rule else ""
 
@@ -184,6 +256,7 @@ def score_scorecard(
     progress: pl.DataFrame | None = None,
     index: pl.DataFrame | None = None,
     coverage: pl.DataFrame | None = None,
+    instruments: pl.DataFrame | None = None,
     indicator_names: Mapping[str, str] | None = None,
 ) -> ScorecardResult:
     """Score `units` (code -> name) on one scorecard of `spec` for `period` ("2017", "2017H1").
@@ -201,6 +274,11 @@ def score_scorecard(
     names = dict(indicator_names or {})
     index_values = _by_unit(index, "发展指数", "score")
     coverage_values = _by_unit(coverage, "填报完整率", "coverage")
+    owner_tables: dict[str, dict[str, dict[str, Any]]] = {}
+    for weighting in {i.owner_weighting or "owners" for i in card.items if i.kind == "instrument_sharing"}:
+        if instruments is not None:
+            table = owner_averages(instruments, weighting)
+            owner_tables[weighting] = {r["unit"]: r for r in table.iter_rows(named=True)}
 
     item_rows: list[dict[str, Any]] = []
     for item in card.items:
@@ -231,6 +309,8 @@ def score_scorecard(
                     assert item.bounds is not None
                     share = _linear(value, item.bounds)
                     detail = f"发展指数 {value:.2f},按 {_pts(item.bounds[0])}—{_pts(item.bounds[1])} 线性折算→{_pct(share)}"
+            elif item.kind == "instrument_sharing":
+                value, share, detail = _score_instruments(item, owner_tables, unit)
             else:
                 value = coverage_values.get(unit)
                 if value is None:
@@ -340,6 +420,7 @@ def assess_units(
     progress: pl.DataFrame | None = None,
     index: pl.DataFrame | None = None,
     coverage: pl.DataFrame | None = None,
+    instruments: pl.DataFrame | None = None,
 ) -> ScorecardResult:
     """`score_scorecard` for the org units of the plan at the section's level (names from the plan)."""
     if plan.assessment is None:
@@ -355,5 +436,6 @@ def assess_units(
         progress=progress,
         index=index,
         coverage=coverage,
+        instruments=instruments,
         indicator_names=names,
     )

@@ -69,7 +69,7 @@ def derive_all(
         ("drag", "拖累分析", lambda: _drag(spec, values, lookup, out)),
         ("warnings", "预警", lambda: _warnings(spec, values, lookup, out)),
         ("index", "发展指数", lambda: _index(spec, values, lookup, out, focus_year, previous)),
-        ("scorecards", "考核评价", lambda: _scorecards(spec, values, lookup, out)),
+        ("scorecards", "考核评价", lambda: _scorecards(spec, values, lookup, out, plan)),
     ]
     for name, label, part in parts:
         start = time.perf_counter()
@@ -473,8 +473,13 @@ def _goalposts_spec(panel: dict[int, Any]) -> Any:
 # --- scorecards (考核评价) -------------------------------------------------------------------
 
 
-def _scorecards(spec: plan_schema.Plan, values: pl.DataFrame, lookup: Lookup, out: Derived) -> None:
-    """Annual scorecards for every assessed year; half-yearly ones for every year with a second quarter."""
+def _scorecards(
+    spec: plan_schema.Plan, values: pl.DataFrame, lookup: Lookup, out: Derived, plan: Plan | None = None
+) -> None:
+    """Annual scorecards for every assessed year; half-yearly ones for every year with a second quarter.
+
+    Instrument-sharing items read the yearly evaluation of instrument owner units (`plan` given).
+    """
     from keju.metrics.assessment import assess_units
     from keju.metrics.progress import assess_plan
 
@@ -488,6 +493,7 @@ def _scorecards(spec: plan_schema.Plan, values: pl.DataFrame, lookup: Lookup, ou
     )
     years = [y for y in years if y >= spec.zone.plan_start]
     cards = {c.code: c for c in spec.assessment.scorecards}
+    owners: dict[int, pl.DataFrame | None] = {}
     for code, card in cards.items():
         for year in years:
             if card.frequency == "half_yearly":
@@ -503,8 +509,19 @@ def _scorecards(spec: plan_schema.Plan, values: pl.DataFrame, lookup: Lookup, ou
             index = None
             if out.index_frame is not None and out.index_frame.height:
                 index = out.index_frame.filter(pl.col("year") == year).select("unit", "score")
+            instruments = None
+            if plan is not None and any(i.kind == "instrument_sharing" for i in card.items):
+                if year not in owners:
+                    owners[year] = instrument_owner_frame(plan, spec, year)
+                instruments = owners[year]
             result = assess_units(
-                spec, code, period=period, progress=progress, index=index, coverage=coverage
+                spec,
+                code,
+                period=period,
+                progress=progress,
+                index=index,
+                coverage=coverage,
+                instruments=instruments,
             )
             items: dict[str, list[dict[str, Any]]] = {}
             for r in result.items.iter_rows(named=True):
@@ -536,6 +553,36 @@ def _scorecards(spec: plan_schema.Plan, values: pl.DataFrame, lookup: Lookup, ou
                         items=items.get(r["unit"], []),
                     )
                 )
+
+
+OWNER_SCHEMA = {"unit": pl.String, "owner": pl.String, "score": pl.Float64, "instruments": pl.Int64}
+
+
+def instrument_owner_frame(plan: Plan, spec: plan_schema.Plan, year: int) -> pl.DataFrame:
+    """The yearly evaluation of instrument owner units, each in the assessed unit it is located in.
+
+    Owners located in a district count for it (or for its ancestor at the assessment's level);
+    owners located nowhere known are left out. Empty (not None) when there is no owner at all.
+    """
+    from keju.instruments.services import evaluate_owners
+
+    assert spec.assessment is not None
+    level = spec.assessment.level
+    by_code = {u.code: u for u in spec.org_units}
+
+    def assessed(code: str | None) -> str | None:
+        while code is not None and code in by_code:
+            if by_code[code].level == level:
+                return code
+            code = by_code[code].parent
+        return None
+
+    rows = [
+        (unit, e.owner, e.total, e.instruments)
+        for e in evaluate_owners(plan, year)
+        if (unit := assessed(e.district)) is not None
+    ]
+    return pl.DataFrame(rows, schema=OWNER_SCHEMA, orient="row")
 
 
 def _coverage(values: pl.DataFrame, units: list[str], period: str) -> pl.DataFrame | None:

@@ -9,7 +9,12 @@ Item kinds, evaluated by keju.metrics.assessment:
   points by its status (`status_points`) or linearly from its progress score in [-5, 5];
 - `index`: the development index (发展指数) score, mapped linearly between `bounds`, or by rank;
 - `coverage`: completeness of direct reporting (reported / expected respondents), linearly
-  between `bounds` (e.g. full points at 100%, none at 80% or below).
+  between `bounds` (e.g. full points at 100%, none at 80% or below);
+- `instrument_sharing`: the yearly evaluation of the large-instrument owner units located in the
+  unit (大型科研仪器开放共享评价: 运行使用, 共享服务, 组织管理, each owner scored 0—100), averaged
+  as `owner_weighting` says (`owners`: each owner unit once; `instruments`: by its number of
+  instruments) and mapped linearly between `bounds` (on the 0—100 scale). Annual only, and the
+  item must say in `missing` what a unit without any instrument owner gets.
 
 `missing` says what a unit without data for an item gets: `zero` (the default: a unit cannot gain
 by not reporting) or `exclude` (the item is left out and the other items are scaled up).
@@ -27,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from keju.plan.schema import Plan
 
 OrgLevelName = Literal["zone", "city", "district", "park"]
-ItemKind = Literal["progress", "index", "coverage"]
+ItemKind = Literal["progress", "index", "coverage", "instrument_sharing"]
 Scoring = Literal["status", "linear", "rank"]
 Frequency = Literal["half_yearly", "annual"]
 
@@ -69,6 +74,10 @@ class AssessmentItem(_Item):
     bounds: tuple[float, float] | None = Field(
         default=None,
         description="scoring=linear: the value earning no points and the value earning full points",
+    )
+    owner_weighting: Literal["owners", "instruments"] | None = Field(
+        default=None,
+        description="instrument_sharing items: average the owner units' scores per owner or per instrument",
     )
     missing: Literal["zero", "exclude"] = "zero"
     rule: str = Field(default="", description="the rule in words, as the assessment document states it")
@@ -119,7 +128,9 @@ KIND_SCORINGS: dict[str, tuple[str, ...]] = {
     "progress": ("status", "linear"),
     "index": ("linear", "rank"),
     "coverage": ("linear",),
+    "instrument_sharing": ("linear",),
 }
+OWNER_SCORE_RANGE = (0.0, 100.0)  # the national evaluation of an instrument owner unit
 TOLERANCE = 1e-9
 
 
@@ -233,3 +244,29 @@ def _item_problems(
         yield (*at, "bounds"), f"{label}:只有线性计分(scoring: linear)时才用 bounds"
     if item.kind == "index" and frequency == "half_yearly":
         yield (*at, "kind"), f"{label}:发展指数按年度计算,不能用于半年考核"
+    yield from _instrument_problems(item, at, label, frequency)
+
+
+def _instrument_problems(
+    item: AssessmentItem, at: tuple[str | int, ...], label: str, frequency: str
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if item.kind != "instrument_sharing":
+        if item.owner_weighting is not None:
+            yield (
+                (*at, "owner_weighting"),
+                f"{label}:只有 instrument_sharing 类考核项可以设置 owner_weighting",
+            )
+        return
+    if item.owner_weighting is None:
+        yield (
+            at,
+            f"{label}:仪器共享考核项须写明 owner_weighting(owners 按单位等权,instruments 按仪器台数加权)",
+        )
+    # A district may have no instrument at all: the plan must say so explicitly rather than by default.
+    if "missing" not in item.model_fields_set:
+        yield at, f"{label}:仪器共享考核项须写明 missing(没有仪器所属单位的区计 zero 还是 exclude)"
+    low, high = OWNER_SCORE_RANGE
+    if item.bounds is not None and not all(low <= b <= high for b in item.bounds):
+        yield (*at, "bounds"), f"{label}:仪器所属单位的年度考核得分为 {low:g}—{high:g} 分,bounds 应在此范围内"
+    if frequency == "half_yearly":
+        yield (*at, "kind"), f"{label}:大型科研仪器开放共享按年度评价,不能用于半年考核"

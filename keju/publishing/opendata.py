@@ -50,139 +50,150 @@ def _c(name: str, type_: str, title: str) -> Column:
     return Column(name, type_, title)
 
 
-def _run(fig: dict[str, Any] | None) -> Any:
-    return (fig or {}).get("lineage", {}).get("run")
+Field = str | Callable[[dict[str, Any], dict[str, Any]], Any]
 
 
-def _headline_rows(s: dict[str, Any]) -> Iterator[Row]:
-    for r in s["sections"].get("headline", []):
-        proj = r.get("projection") or {}
-        yield {
-            "indicator": r["indicator"],
-            "name": r["name"],
-            "unit": r["unit"],
-            "baseline_year": r["baseline_year"],
-            "baseline": r["baseline"]["value"],
-            "latest_year": r["latest_year"],
-            "latest": r["latest"]["value"],
-            "latest_state": r["latest"]["state"],
-            "target_year": r["target_year"],
-            "target": r["target"]["value"],
-            "target_kind": r["target_kind"],
-            "status": r["status"],
-            "status_label": r["status_label"],
-            "projected_year": proj.get("year"),
-            "projected": proj.get("value"),
-            "projected_lower": proj.get("lower"),
-            "projected_upper": proj.get("upper"),
-            "coverage": r["latest"].get("coverage"),
-            "run": _run(r["latest"]),
-        }
+def _get(obj: Any, path: str) -> Any:
+    for key in path.split(".") if path else ():
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
 
 
-def _unit_rows(key: str) -> Callable[[dict[str, Any]], Iterator[Row]]:
-    def rows(s: dict[str, Any]) -> Iterator[Row]:
-        for r in s["sections"].get(key) or []:
-            for c in r["units"]:
+@dataclass(frozen=True)
+class Rows:
+    """How one table's rows come out of a snapshot's sections: the one CSV row builder.
+
+    `items` is a dotted path in the sections (a list); with `nested`, each item gives one row per
+    element of its own list at that path (or, starting with "/", of a list in the sections: a
+    cross product). A field is a dotted path in the row's element, "^path" in the outer item,
+    "/path" in the sections, or a function of (outer item, element).
+    """
+
+    items: str
+    fields: dict[str, Field]
+    nested: str | None = None
+
+    def __call__(self, snapshot: dict[str, Any]) -> Iterator[Row]:
+        sections = snapshot["sections"]
+        for outer in _get(sections, self.items) or []:
+            if self.nested is None:
+                inners = [outer]
+            elif self.nested.startswith("/"):
+                inners = _get(sections, self.nested[1:]) or []
+            else:
+                inners = _get(outer, self.nested) or []
+            for inner in inners:
                 yield {
-                    "indicator": r["indicator"],
-                    "name": r["name"],
-                    "unit": r["unit"],
-                    "period": r["period"],
-                    "org_unit": c["org_unit"],
-                    "org_unit_name": c["name"],
-                    "value": c["value"],
-                    "state": c["state"],
-                    "coverage": c.get("coverage"),
-                    "yoy_percent": c.get("yoy_percent"),
-                    "run": _run(c),
+                    name: self._value(field, sections, outer, inner) for name, field in self.fields.items()
                 }
 
-    return rows
+    @staticmethod
+    def _value(field: Field, sections: dict[str, Any], outer: dict[str, Any], inner: dict[str, Any]) -> Any:
+        if callable(field):
+            return field(outer, inner)
+        if field.startswith("^"):
+            return _get(outer, field[1:])
+        if field.startswith("/"):
+            return _get(sections, field[1:])
+        return _get(inner, field)
 
 
-def _warning_rows(s: dict[str, Any]) -> Iterator[Row]:
-    for w in s["sections"].get("warnings") or []:
-        yield {
-            **{
-                k: w.get(k)
-                for k in (
-                    "level",
-                    "code",
-                    "title",
-                    "org_unit",
-                    "org_unit_name",
-                    "indicator",
-                    "period",
-                    "message",
-                )
-            },
-            "run": w["lineage"].get("run"),
-        }
+def _same(*names: str) -> dict[str, Field]:
+    return {name: name for name in names}
 
 
-def _index_rows(s: dict[str, Any]) -> Iterator[Row]:
-    index = s["sections"].get("index") or {}
-    for a in index.get("aggregates") or []:
-        for u in a["units"]:
-            yield {
-                "year": index["year"],
-                "aggregate": a["aggregate"],
-                "aggregate_name": a["name"],
-                "level": a["level"],
-                "org_unit": u["org_unit"],
-                "org_unit_name": u["name"],
-                "score": u["score"],
-                "rank": u["rank"],
-                "rank_low": u["rank_low"],
-                "rank_high": u["rank_high"],
-                "run": u["lineage"].get("run"),
-            }
+RUN = "lineage.run"  # the computation run behind a figure
+
+_headline_rows = Rows(
+    "headline",
+    {
+        **_same("indicator", "name", "unit", "baseline_year"),
+        "baseline": "baseline.value",
+        "latest_year": "latest_year",
+        "latest": "latest.value",
+        "latest_state": "latest.state",
+        **_same("target_year"),
+        "target": "target.value",
+        **_same("target_kind", "status", "status_label"),
+        "projected_year": "projection.year",
+        "projected": "projection.value",
+        "projected_lower": "projection.lower",
+        "projected_upper": "projection.upper",
+        "coverage": "latest.coverage",
+        "run": "latest." + RUN,
+    },
+)
 
 
-def _assessment_rows(s: dict[str, Any]) -> Iterator[Row]:
-    for r in s["sections"].get("assessment") or []:
-        yield {
-            **{
-                k: r.get(k)
-                for k in (
-                    "period",
-                    "scorecard",
-                    "scorecard_name",
-                    "org_unit",
-                    "score",
-                    "rank",
-                    "grade",
-                    "explanation",
-                )
-            },
-            "org_unit_name": r["name"],
-            "run": r["lineage"].get("run"),
-        }
+def _unit_rows(key: str) -> Rows:
+    return Rows(
+        key,
+        {
+            "indicator": "^indicator",
+            "name": "^name",
+            "unit": "^unit",
+            "period": "^period",
+            "org_unit": "org_unit",
+            "org_unit_name": "name",
+            **_same("value", "state", "coverage", "yoy_percent"),
+            "run": RUN,
+        },
+        nested="units",
+    )
 
 
-def _chain_rows(s: dict[str, Any]) -> Iterator[Row]:
-    for c in (s["sections"].get("chains") or {}).get("chains") or []:
-        yield {
-            "code": c["code"],
-            "name": c["name"],
-            "group": c["group"],
-            "group_name": c["group_name"],
-            **c["targets"],
-            "districts": "、".join(c["districts"]),
-        }
-
-
-def _task_rows(s: dict[str, Any]) -> Iterator[Row]:
-    tasks = s["sections"].get("tasks") or {}
-    for c in tasks.get("categories") or []:
-        for status in tasks["statuses"]:
-            yield {
-                "category": c["category"],
-                "status": status["status"],
-                "status_label": status["label"],
-                "count": c["counts"].get(status["status"], 0),
-            }
+_warning_rows = Rows(
+    "warnings",
+    {
+        **_same("level", "code", "title", "org_unit", "org_unit_name", "indicator", "period", "message"),
+        "run": RUN,
+    },
+)
+_index_rows = Rows(
+    "index.aggregates",
+    {
+        "year": "/index.year",
+        "aggregate": "^aggregate",
+        "aggregate_name": "^name",
+        "level": "^level",
+        "org_unit": "org_unit",
+        "org_unit_name": "name",
+        **_same("score", "rank", "rank_low", "rank_high"),
+        "run": RUN,
+    },
+    nested="units",
+)
+_assessment_rows = Rows(
+    "assessment",
+    {
+        **_same("period", "scorecard", "scorecard_name", "org_unit", "score", "rank", "grade", "explanation"),
+        "org_unit_name": "name",
+        "run": RUN,
+    },
+)
+_chain_rows = Rows(
+    "chains.chains",
+    {
+        **_same("code", "name", "group", "group_name"),
+        **{
+            target: f"targets.{target}"
+            for target in ("platforms", "alliances", "achievements", "new_products")
+        },
+        "districts": lambda _outer, chain: "、".join(chain["districts"]),
+    },
+)
+_task_rows = Rows(
+    "tasks.categories",
+    {
+        "category": "^category",
+        "status": "status",
+        "status_label": "label",
+        "count": lambda category, status: category["counts"].get(status["status"], 0),
+    },
+    nested="/tasks.statuses",
+)
 
 
 UNIT_COLUMNS = (

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from keju.accounts.events import ServiceEvent
 from keju.transfer.querysets import ListingQuerySet, MatchQuerySet
 
 
@@ -294,20 +295,11 @@ class TechContract(models.Model):
         return f"{self.registration_number} {self.title}"
 
 
-class TransferEvent(models.Model):
+class TransferEvent(ServiceEvent):
     """What happened on the platform, refusals included (who, when, what, why)."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    action = models.CharField(max_length=32)
-    refused = models.BooleanField(default=False)
+    # The same column as the base's, with the help text its migration was written with.
     target = models.CharField(max_length=64, blank=True, help_text="e.g. need:12, match:3")
-    detail = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target}"

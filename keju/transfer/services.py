@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
+from keju.accounts.events import ServiceError, refusal
 from keju.accounts.models import ZONE_ROLES, Role
 from keju.accounts.scoping import roles_of
 from keju.orgs.models import Enterprise
@@ -47,26 +48,13 @@ MAX_KEYWORDS = 8
 _MARKUP = re.compile(r"<\s*[a-zA-Z!/?]|javascript:|on\w+\s*=", re.IGNORECASE)
 
 
-class TransferError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def _log(actor: Any, action: str, target: str = "", detail: str = "", *, refused: bool = False) -> None:
-    TransferEvent.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        action=action,
-        target=target,
-        detail=detail[:2000],
-        refused=refused,
-    )
+class TransferError(ServiceError):
+    """A refusal of the technology market (Chinese message)."""
 
 
 def refuse(actor: Any, action: str, message: str, target: str = "") -> TransferError:
     """Log the refusal (outside any transaction that will roll back) and return the error to raise."""
-    _log(actor, action, target, message, refused=True)
-    return TransferError(message)
+    return refusal(TransferEvent, TransferError, actor, action, target, message)
 
 
 # --- who may do what -------------------------------------------------------------------------
@@ -162,7 +150,7 @@ def publish_need(actor: Any, enterprise: Enterprise, data: Mapping[str, Any]) ->
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         **_listing_fields(listing),
     )
-    _log(actor, "publish_need", f"need:{need.pk}", need.title)
+    TransferEvent.record(actor, "publish_need", f"need:{need.pk}", need.title)
     return need
 
 
@@ -203,7 +191,7 @@ def publish_achievement(actor: Any, plan: Plan, data: Mapping[str, Any]) -> Achi
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         **_listing_fields(listing),
     )
-    _log(actor, "publish_achievement", f"achievement:{achievement.pk}", achievement.title)
+    TransferEvent.record(actor, "publish_achievement", f"achievement:{achievement.pk}", achievement.title)
     return achievement
 
 
@@ -293,6 +281,30 @@ def suggest_for_need(need: Need, *, limit: int = 10) -> list[RankedAchievement]:
     return [RankedAchievement(achievements[s.supply_id], s) for s in matcher.rank(_demand(need), limit=limit)]
 
 
+# kind, plan -> (signature of the published listings, matcher): one matcher per list, kept until
+# a listing is added, changed, withdrawn or removed (the signature then differs).
+_SEARCH_MATCHERS: dict[tuple[str, int], tuple[tuple[Any, ...], Matcher]] = {}
+
+
+def _search_matcher(plan: Plan, kind: str, published: list[Any]) -> Matcher:
+    """The BM25 matcher over `published` (ordered by id), rebuilt only when the listings change."""
+    signature = (
+        len(published),
+        max((x.updated_at for x in published), default=None),
+        hash(tuple(x.pk for x in published)),
+    )
+    cached = _SEARCH_MATCHERS.get((kind, plan.pk))
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    supplies = [
+        Supply(id=str(x.pk), title=x.title, text=x.description, keywords=tuple(x.keywords), field=x.field)
+        for x in published
+    ]
+    matcher = Matcher(supplies)
+    _SEARCH_MATCHERS[(kind, plan.pk)] = (signature, matcher)
+    return matcher
+
+
 def search(plan: Plan, actor: Any, query: str, *, kind: str = "achievements", limit: int = 30) -> list[Any]:
     """Published achievements or needs ranked by relevance to a free-text query."""
     query = (query or "").strip()
@@ -304,12 +316,8 @@ def search(plan: Plan, actor: Any, query: str, *, kind: str = "achievements", li
     published = list(model.objects.filter(plan=plan).published().order_by("id"))
     if not query:
         return sorted(published, key=lambda x: x.updated_at, reverse=True)[:limit]
-    supplies = [
-        Supply(id=str(x.pk), title=x.title, text=x.description, keywords=tuple(x.keywords), field=x.field)
-        for x in published
-    ]
     try:
-        ranked = Matcher(supplies).rank(Demand(title=query), limit=limit)
+        ranked = _search_matcher(plan, kind, published).rank(Demand(title=query), limit=limit)
     except MatchingError as error:
         raise refuse(actor, "search", str(error)) from None
     by_id = {str(x.pk): x for x in published}
@@ -357,7 +365,7 @@ def follow_up(actor: Any, need: Need, achievement: Achievement) -> Match:
         raise refuse(
             actor, "follow_up", "这对需求与成果已在对接中,请勿重复创建。", f"need:{need.pk}"
         ) from None
-    _log(actor, "follow_up", f"match:{match.pk}", f"{need.title} ↔ {achievement.title}")
+    TransferEvent.record(actor, "follow_up", f"match:{match.pk}", f"{need.title} ↔ {achievement.title}")
     return match
 
 
@@ -381,7 +389,7 @@ def advance(actor: Any, match: Match, status: str, note: str = "") -> Match:
             current.save(update_fields=["status", "note", "updated_at"])
     except TransferError as error:
         raise refuse(actor, "advance", error.message, f"match:{match.pk}") from None
-    _log(actor, "advance", f"match:{match.pk}", f"{status} {note}")
+    TransferEvent.record(actor, "advance", f"match:{match.pk}", f"{status} {note}")
     return current
 
 
@@ -459,7 +467,9 @@ def register_contract(
         contract = _create_contract(fields, str(data.get("registration_number") or "").strip())
     except TransferError as error:
         raise refuse(actor, action, error.message) from None
-    _log(actor, action, f"contract:{contract.pk}", f"{contract.registration_number} {amount}万元")
+    TransferEvent.record(
+        actor, action, f"contract:{contract.pk}", f"{contract.registration_number} {amount}万元"
+    )
     return contract
 
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from keju.accounts.events import ServiceEvent
 from keju.vouchers.querysets import LedgerQuerySet
 
 
@@ -262,20 +263,5 @@ class LedgerEntry(models.Model):
         return f"{self.account} {self.kind} {self.amount}"
 
 
-class VoucherEvent(models.Model):
+class VoucherEvent(ServiceEvent):
     """What happened, refusals included (who, when, what, why)."""
-
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    action = models.CharField(max_length=32)
-    refused = models.BooleanField(default=False)
-    target = models.CharField(max_length=64, blank=True)
-    detail = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.target}"

@@ -9,21 +9,26 @@ Chinese message, writes nothing else and is logged as a refused `VoucherEvent`.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from keju.accounts.events import ServiceError, guarded, refusal
 from keju.accounts.models import Role
 from keju.accounts.scoping import roles_of
 from keju.orgs.models import Enterprise
+from keju.plan.forms import FormField
 from keju.planning.models import Plan
+from keju.validation.values import CellValueError, parse_value
 from keju.vouchers.models import (
     ApplicantCategory,
     Application,
@@ -43,55 +48,55 @@ CENT = Decimal("0.01")
 ROUND_AMOUNT = Decimal("10000")
 
 
-class VoucherError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+T = TypeVar("T")
 
 
-def _log(actor: Any, action: str, target: str, detail: str = "", *, refused: bool = False) -> None:
-    VoucherEvent.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        action=action,
-        target=target,
-        detail=detail[:2000],
-        refused=refused,
-    )
+class VoucherError(ServiceError):
+    """A refusal of the voucher scheme (Chinese message)."""
 
 
 def _refuse(actor: Any, action: str, target: str, message: str) -> VoucherError:
-    _log(actor, action, target, message, refused=True)
-    return VoucherError(message)
+    return refusal(VoucherEvent, VoucherError, actor, action, target, message)
 
 
-def _guarded(actor: Any, action: str, target: str, work: Any) -> Any:
+def _guarded(actor: Any, action: str, target: str, work: Callable[[], T]) -> T:
     """Run `work` in a transaction; a VoucherError rolls it back and is logged outside it."""
-    try:
-        with transaction.atomic():
-            result = work()
-    except VoucherError as error:
-        raise _refuse(actor, action, target, error.message) from None
-    _log(actor, action, target)
-    return result
+    return guarded(VoucherEvent, VoucherError, actor, action, target, work)
 
 
 def money(value: Any, label: str) -> Decimal:
-    """A positive amount of 元 from user input ("1,200", "１２００", 1200.5)."""
+    """A positive amount of 元 from user input ("1,200", "１２００", 1200.5).
+
+    Typed text is read by keju.validation.values.parse_value, the reader of every reported
+    figure (全角数字, 千分位), so an amount is understood the same way everywhere.
+    """
     if isinstance(value, Decimal):
         number = value
     else:
-        # Full-width digits and separators as typed on a Chinese keyboard: "１,２００" → "1200".
-        text = unicodedata.normalize("NFKC", str(value if value is not None else ""))
-        text = text.replace(",", "").replace(" ", "").strip()
+        # Amounts are typed in 元 only: "12万" or "1200元" is refused rather than scaled.
+        if isinstance(value, str) and _NOT_PLAIN.search(unicodedata.normalize("NFKC", value)):
+            raise VoucherError(f"{label}“{value}”不是有效金额(单位:元)。")
         try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise VoucherError(f"{label}“{value}”不是有效金额(单位:元)。") from None
+            parsed = parse_value(_money_field(label), value)
+        except CellValueError:
+            parsed = None
+        if parsed is None:
+            raise VoucherError(f"{label}“{value}”不是有效金额(单位:元)。")
+        # repr gives the shortest digits that round-trip, i.e. the digits that were typed.
+        number = Decimal(repr(float(parsed)))
     if not number.is_finite() or number <= 0:
         raise VoucherError(f"{label}必须大于0(单位:元)。")
     if number != number.quantize(CENT):
         raise VoucherError(f"{label}最多保留两位小数。")
     return number.quantize(CENT)
+
+
+_NOT_PLAIN = re.compile(r"[^0-9\s,.+\-eE]")
+
+
+@lru_cache(maxsize=64)
+def _money_field(label: str) -> FormField:
+    return FormField(code="amount", label=label, unit="元", type="decimal")
 
 
 # --- who is who ------------------------------------------------------------------------------

@@ -199,6 +199,7 @@ def test_lanbai_scorecards_from_the_plan():
         "headline_progress",
         "development_index",
         "reporting",
+        "instrument_sharing",
     }
     lzxq = annual.items.filter((pl.col("unit") == "lzxq") & (pl.col("item") == "district_targets")).row(
         0, named=True
