@@ -13,7 +13,9 @@ urlpatterns = [
     path("instruments/", include("keju.instruments.urls")),
     path("transfer/", include("keju.transfer.urls")),
     path("pools/", include("keju.pools.urls")),
+    path("registers/", include("keju.registers.urls")),
     path("open/", include("keju.publishing.urls")),
+    path("dashboard/", include("keju.dashboards.urls")),
     path("notifications/", include("keju.notifications.urls")),
     path("", include("keju.web.urls")),
 ]

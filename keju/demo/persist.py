@@ -13,6 +13,7 @@ reports (keju.monitoring), as an approval would.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from django.utils import timezone
 
 from keju.accounts.models import Role
 from keju.accounts.services import assign_role
+from keju.dashboards.board.demo import seed_task_updates
 from keju.demo.generate import DemoZone, generate_zone
 from keju.demo.models import DemoEnterprise, DemoRun
 from keju.demo.reporting_demo import build_reporting_demo
@@ -112,6 +114,7 @@ def run_demo(
         run.save(update_fields=["usernames"])
         build_reporting_demo(plan, run, list(zone.years), log=log)
         run.made = seed_services(plan, [int(i) for i in ids.to_list()], seed=seed)
+        seed_task_updates(plan, random.Random(seed))
         if accounts:
             made.append(_provider_account(run))
         run.save(update_fields=["made", "usernames"])

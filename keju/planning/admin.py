@@ -2,10 +2,22 @@ from django.contrib import admin
 
 from keju.accounts.admin import ScopedAdmin
 from keju.accounts.scoping import task_q
-from keju.planning.models import Baseline, GoverningBody, Indicator, IndustryChain, Plan, Stage, Target, Task
+from keju.planning.models import (
+    Baseline,
+    GoverningBody,
+    Indicator,
+    IndustryChain,
+    Plan,
+    Stage,
+    Target,
+    Task,
+    TaskUpdate,
+)
 
 # Plan items come from the plan file (`keju plan load`); editing them here would be undone
-# by the next load, so the admin shows them read-only. Task status is the exception.
+# by the next load, so the admin shows them read-only. A task's status and deadline move only
+# through the task board (keju.dashboards.board.tasks.record_update), which keeps every change
+# as a TaskUpdate: the admin shows both read-only too.
 
 
 class PlanItemAdmin(admin.ModelAdmin):
@@ -69,9 +81,10 @@ class TaskAdmin(ScopedAdmin):
     list_display = ["code", "__str__", "kind", "working_group", "status", "due_year"]
     list_filter = ["plan", "kind", "status", "working_group"]
     search_fields = ["code", "title"]
-    list_editable = ["status", "due_year"]
-    # Only the office's tracking fields are editable; the rest comes from the plan file.
     readonly_fields = [
+        "status",
+        "due_year",
+        "due_date",
         "plan",
         "code",
         "title",
@@ -85,4 +98,22 @@ class TaskAdmin(ScopedAdmin):
     ]
 
     def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(TaskUpdate)
+class TaskUpdateAdmin(admin.ModelAdmin):
+    """The audit trail of the task board: read-only, rows are only ever added by the board."""
+
+    list_display = ["task", "previous_status", "status", "due_date", "author_name", "created_at"]
+    list_filter = ["status", "task__working_group"]
+    search_fields = ["task__code", "task__title", "evidence"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -4,7 +4,9 @@ Rows are created and updated from a plan file by `keju.planning.services.load_pl
 each is keyed by (plan, code) so that loading again updates in place.
 """
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from keju.planning.querysets import TaskQuerySet
@@ -209,6 +211,8 @@ class Task(PlanItem):
     # Tracking state belongs to the office, not to the plan file: reloading keeps it.
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.NOT_STARTED)
     due_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A precise deadline set by the office (TaskUpdate); it wins over due_year.
+    due_date = models.DateField(_("完成期限"), null=True, blank=True)
 
     objects = TaskQuerySet.as_manager()
 
@@ -218,3 +222,35 @@ class Task(PlanItem):
 
     def __str__(self) -> str:
         return self.title[:40]
+
+
+class TaskUpdate(models.Model):
+    """One recorded step of a task (进展记录): the status it moved to, the evidence, and a
+    changed deadline. Rows are only added, never edited: together they are the task's audit
+    trail, and the Task keeps the current status and due date."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="updates", verbose_name=_("任务"))
+    status = models.CharField(_("状态"), max_length=16, choices=TaskStatus.choices)
+    previous_status = models.CharField(_("原状态"), max_length=16, choices=TaskStatus.choices)
+    evidence = models.TextField(_("进展与佐证"))
+    evidence_url = models.URLField(_("佐证链接"), max_length=500, blank=True)
+    due_date = models.DateField(
+        _("新完成期限"), null=True, blank=True, help_text="set when the deadline changed"
+    )
+    previous_due_date = models.DateField(_("原完成期限"), null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept as text too, so the trail still names the author after the account is deleted.
+    author_name = models.CharField(_("记录人"), max_length=150, blank=True)
+    # A default rather than auto_now_add: the demo records updates dated within the plan period.
+    created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("任务进展")
+        verbose_name_plural = _("任务进展")
+        ordering = ["task", "-created_at", "-id"]
+        indexes = [models.Index(fields=["task", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.task.code} {self.status} {self.created_at:%Y-%m-%d}"

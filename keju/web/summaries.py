@@ -20,7 +20,9 @@ REGISTER_COUNTS: dict[str, Q] = {
 
 
 def current_plan(code: str | None = None) -> Plan | None:
-    plans = Plan.objects.order_by("-loaded_at")
+    """The chosen (else the latest loaded) plan, without its document: a large JSON that few
+    pages read, and that then loads on access."""
+    plans = Plan.objects.defer("document").order_by("-loaded_at")
     if code:
         plans = plans.filter(code=code)
     return plans.first()
