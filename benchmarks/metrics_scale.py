@@ -472,7 +472,8 @@ def approval(per_form: int = 5) -> None:
     approval revises one approved 2018 report (a new version, one figure × 1.001) inside a
     transaction that is rolled back afterwards, so the database is left as it was; "without
     cache" forgets the decoded reports first (every report read and decoded, as before the
-    cache), "with cache" starts from the kept ones.
+    cache), "with cache" starts from the kept ones; "derive all" is "with cache" deriving every
+    derived table again (as before the incremental derivation: no keju.monitoring.derive.Changes).
     """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keju.settings")
     import django
@@ -480,7 +481,7 @@ def approval(per_form: int = 5) -> None:
     django.setup()
     from django.db import connection, transaction
 
-    from keju.monitoring import sources
+    from keju.monitoring import services, sources
     from keju.monitoring.services import update_for_report
     from keju.planning.models import Plan
     from keju.reporting.models import Report, ReportStatus
@@ -503,13 +504,16 @@ def approval(per_form: int = 5) -> None:
             ).order_by("id")[:per_form]
         )
         field = "gdp" if form == "KJ201" else ("value_added" if form == "KJ101" else "revenue")
-        for mode in ("without cache", "with cache"):
+        for mode in ("without cache", "derive all", "with cache"):
             totals: list[float] = []
             laps: dict[str, list[float]] = {}
             sources.frames_from_db(plan, sources.plan_spec(plan)[1])  # warm: keeps every decoded report
             for report in reports:
                 if mode == "without cache":
                     sources.clear_decoded_cache()
+                incremental = services._changes
+                if mode != "with cache":
+                    services._changes = lambda *args: None  # type: ignore[assignment]
                 try:
                     with transaction.atomic():
                         report.refresh_from_db()
@@ -532,6 +536,8 @@ def approval(per_form: int = 5) -> None:
                         raise Rollback
                 except Rollback:
                     pass
+                finally:
+                    services._changes = incremental
                 # Back in step with the rolled-back database before the next approval (untimed).
                 sources.frames_from_db(plan, sources.plan_spec(plan)[1], cached=True, changed=[report.pk])
             steps = ", ".join(f"{k} {statistics.median(v):.0f}" for k, v in laps.items())

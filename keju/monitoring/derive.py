@@ -34,6 +34,32 @@ class Derived:
     progress: pl.DataFrame | None = None  # the assessed frame, for the parts that build on it
     by_key: dict[str, ProgressAssessment] = field(default_factory=dict)
     index_frame: pl.DataFrame | None = None  # unit, year, score of the whole index
+    kept: set[str] = field(default_factory=set)  # tables left as stored: nothing in them can change
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an incremental update changed in the stored values: (indicator code, period, year).
+
+    Given to derive_all, the parts whose inputs did not change keep their stored rows: the index
+    when no yearly value of its indicators (or denominators) changed, else the rank intervals of
+    the other years (unless the goalposts' reference year changed); the scorecards of the periods
+    whose years did not change. The stored derived tables must be those of a complete earlier run.
+    """
+
+    values: frozenset[tuple[str, str, int]]
+
+    def yearly(self, indicators: set[str] | None = None) -> set[int]:
+        """The years whose yearly value (period = the year) of one of `indicators` (any) changed."""
+        return {
+            y
+            for code, period, y in self.values
+            if period == str(y) and (indicators is None or code in indicators)
+        }
+
+    def scorecard_years(self) -> set[int]:
+        """The years a scorecard reads a changed value of: yearly values and the second quarter's coverage."""
+        return {y for _, period, y in self.values if period in (str(y), f"{y}Q2")}
 
 
 @dataclass(frozen=True)
@@ -54,22 +80,43 @@ class Lookup:
 
 
 def derive_all(
-    plan: Plan, spec: plan_schema.Plan, values: pl.DataFrame, *, focus_year: int | None = None
+    plan: Plan,
+    spec: plan_schema.Plan,
+    values: pl.DataFrame,
+    *,
+    focus_year: int | None = None,
+    changes: Changes | None = None,
 ) -> Derived:
     """Everything derived from `values` (stored_values_frame of the plan).
 
     `focus_year` (incremental updates): the index's Monte Carlo sensitivity analysis, the
     slow part, runs for that year only; other years keep their stored rank intervals.
+    `changes` (incremental updates): the index is kept as stored when none of its inputs
+    changed, and the scorecards of unchanged periods are taken from the stored ones (see
+    Changes); the result equals a full recompute.
     """
     out = Derived()
     lookup = Lookup.of(plan)
-    previous = _stored_intervals(plan) if focus_year is not None else {}
+    focus = {focus_year} if focus_year is not None else None
+    if changes is not None:
+        focus = changes.yearly(_index_inputs(spec))
+        if _reference_year(spec) in focus:
+            focus = None  # new goalposts for every year: every year's intervals again
+    previous = _stored_intervals(plan) if focus else {}
+
+    def index() -> None:
+        if focus is not None and not focus and changes is not None:  # no input of the index changed
+            out.index_frame = _stored_index_frame(plan, spec, lookup)
+            out.kept.add("index")
+            return
+        _index(spec, values, lookup, out, focus, previous)
+
     parts: list[tuple[str, str, Callable[[], None]]] = [
         ("progress", "目标进展", lambda: _progress(plan, spec, values, lookup, out)),
         ("drag", "拖累分析", lambda: _drag(spec, values, lookup, out)),
         ("warnings", "预警", lambda: _warnings(spec, values, lookup, out)),
-        ("index", "发展指数", lambda: _index(spec, values, lookup, out, focus_year, previous)),
-        ("scorecards", "考核评价", lambda: _scorecards(spec, values, lookup, out, plan)),
+        ("index", "发展指数", index),
+        ("scorecards", "考核评价", lambda: _scorecards(spec, values, lookup, out, plan, changes)),
     ]
     for name, label, part in parts:
         start = time.perf_counter()
@@ -368,7 +415,7 @@ def _index(
     values: pl.DataFrame,
     lookup: Lookup,
     out: Derived,
-    focus_year: int | None = None,
+    focus: set[int] | None = None,
     previous: dict[tuple[int, int, str], Interval] | None = None,
 ) -> None:
     from keju.metrics.index import sensitivity
@@ -405,7 +452,7 @@ def _index(
     totals = []
     for year, result in sorted(panel.items()):
         scores = result.scores
-        if focus_year is not None and year != focus_year:
+        if focus is not None and year not in focus:
             ranges = _carried_ranges(scores, lookup, year, previous or {})
         else:
             try:
@@ -451,6 +498,36 @@ def _index(
 SENSITIVITY_RUNS = 200
 
 
+def _index_inputs(spec: plan_schema.Plan) -> set[str]:
+    from keju.plan.index_spec import resolve_index_spec
+
+    if spec.index is None:
+        return set()
+    leaves = resolve_index_spec(spec).leaves()
+    return {leaf.indicator for leaf in leaves} | {leaf.denominator for leaf in leaves if leaf.denominator}
+
+
+def _reference_year(spec: plan_schema.Plan) -> int | None:
+    from keju.plan.index_spec import resolve_index_spec
+
+    return resolve_index_spec(spec).reference_year if spec.index is not None else None
+
+
+def _stored_index_frame(plan: Plan, spec: plan_schema.Plan, lookup: Lookup) -> pl.DataFrame | None:
+    """The whole index's scores (unit, year, score) as stored, as _index builds index_frame."""
+    from keju.plan.index_spec import resolve_index_spec
+
+    if spec.index is None:
+        return None
+    code = resolve_index_spec(spec).code
+    units = {pk: unit for unit, pk in lookup.units.items()}
+    rows = IndexScore.objects.filter(plan=plan, aggregate=code).order_by("id")
+    totals = [(units[u], y, s) for u, y, s in rows.values_list("org_unit_id", "year", "score") if u in units]
+    return pl.DataFrame(
+        totals, schema={"unit": pl.String, "year": pl.Int64, "score": pl.Float64}, orient="row"
+    )
+
+
 def _carried_ranges(
     scores: pl.DataFrame, lookup: Lookup, year: int, previous: dict[tuple[int, int, str], Interval]
 ) -> dict[tuple[str, str], dict[str, Any]]:
@@ -474,11 +551,18 @@ def _goalposts_spec(panel: dict[int, Any]) -> Any:
 
 
 def _scorecards(
-    spec: plan_schema.Plan, values: pl.DataFrame, lookup: Lookup, out: Derived, plan: Plan | None = None
+    spec: plan_schema.Plan,
+    values: pl.DataFrame,
+    lookup: Lookup,
+    out: Derived,
+    plan: Plan | None = None,
+    changes: Changes | None = None,
 ) -> None:
     """Annual scorecards for every assessed year; half-yearly ones for every year with a second quarter.
 
     Instrument-sharing items read the yearly evaluation of instrument owner units (`plan` given).
+    With `changes` (and `plan`), a period none of whose inputs changed keeps its stored rows: its
+    year, the year its progress is judged in, the base year and its index scores are as before.
     """
     from keju.metrics.assessment import assess_units
     from keju.metrics.progress import assess_plan
@@ -494,12 +578,20 @@ def _scorecards(
     years = [y for y in years if y >= spec.zone.plan_start]
     cards = {c.code: c for c in spec.assessment.scorecards}
     owners: dict[int, pl.DataFrame | None] = {}
+    stored: dict[tuple[str, str], list[Scorecard]] | None = None
+    touched: set[int] = set()
+    if changes is not None and plan is not None and spec.zone.baseline_year not in changes.scorecard_years():
+        stored = _stored_scorecards(plan)
+        touched = changes.scorecard_years() | _index_years_changed(plan, spec, lookup, out)
     for code, card in cards.items():
         for year in years:
             if card.frequency == "half_yearly":
                 period, progress_year, coverage_period = f"{year}H1", year - 1, f"{year}Q2"
             else:
                 period, progress_year, coverage_period = str(year), year, str(year)
+            if stored is not None and not {year, progress_year} & touched:
+                out.scorecards.extend(stored.get((code, period), []))
+                continue
             if progress_year not in years and progress_year != spec.zone.baseline_year:
                 continue
             coverage = _coverage(values, units, coverage_period)
@@ -553,6 +645,43 @@ def _scorecards(
                         items=items.get(r["unit"], []),
                     )
                 )
+
+
+def _stored_scorecards(plan: Plan) -> dict[tuple[str, str], list[Scorecard]]:
+    """The stored scorecards as unsaved rows by (scorecard, period), in the order they were made."""
+    names = (
+        "org_unit_id",
+        "period",
+        "scorecard",
+        "scorecard_name",
+        "score",
+        "rank",
+        "grade",
+        "explanation",
+        "items",
+    )
+    out: dict[tuple[str, str], list[Scorecard]] = {}
+    for row in Scorecard.objects.filter(plan=plan).order_by("id").values(*names):
+        out.setdefault((row["scorecard"], row["period"]), []).append(Scorecard(**row))
+    return out
+
+
+def _index_years_changed(plan: Plan, spec: plan_schema.Plan, lookup: Lookup, out: Derived) -> set[int]:
+    """The years whose whole-index scores differ from the stored ones (none when the index was kept)."""
+    if "index" in out.kept:
+        return set()
+    before = _stored_index_frame(plan, spec, lookup)
+    after = out.index_frame
+    frames = [f for f in (before, after) if f is not None]
+    years = {int(y) for f in frames for y in f.get_column("year").unique().to_list()}
+    changed = set()
+    for year in years:
+        old, new = (
+            None if f is None else f.filter(pl.col("year") == year).sort("unit") for f in (before, after)
+        )
+        if old is None or new is None or not old.equals(new, null_equal=True):
+            changed.add(year)
+    return changed
 
 
 OWNER_SCHEMA = {"unit": pl.String, "owner": pl.String, "score": pl.Float64, "instruments": pl.Int64}

@@ -162,9 +162,13 @@ def update_for_report(report: Report, *, trigger: str = Trigger.APPROVAL) -> Com
                 # Only rows that differ are rewritten: those of the org units above the respondent
                 # in the report's year and the cumulative periods that include it.
                 scope = _Scope(indicators=indicators)
-                run.changes = {"values": _write_values(plan, run, values.frame, scope)}
+                touched: set[tuple[int, str, int]] = set()
+                run.changes = {"values": _write_values(plan, run, values.frame, scope, touched)}
                 timer.lap("write values")
-                run.changes.update(_refresh_derived(plan, run, spec, timer, focus_year=int(report.year)))
+                changes = _changes(plan, run, touched)
+                run.changes.update(
+                    _refresh_derived(plan, run, spec, timer, focus_year=int(report.year), changes=changes)
+                )
     except Exception as exc:
         log.exception("monitoring update failed for report %s", report.pk)
         _fail(run, exc, timer)
@@ -280,12 +284,13 @@ def _stored_values(plan: Plan, scope: _Scope) -> pl.DataFrame:
         rows = rows.filter(year__in=list(scope.years))
     if scope.indicators is not None:
         rows = rows.filter(indicator__code__in=list(scope.indicators))
-    names = ("id", "indicator_id", "org_unit_id", "period", *VALUE_FIELDS)
+    names = ("id", "indicator_id", "org_unit_id", "period", "year", *VALUE_FIELDS)
     schema = {
         "id": pl.Int64,
         "indicator_id": pl.Int64,
         "org_unit_id": pl.Int64,
         "period": pl.String,
+        "year": pl.Int64,
         "numerator": pl.Float64,
         "denominator": pl.Float64,
         "value": pl.Float64,
@@ -322,8 +327,17 @@ def _normalised(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _write_values(plan: Plan, run: ComputationRun, computed: pl.DataFrame, scope: _Scope) -> dict[str, int]:
-    """Make the stored values in `scope` equal to `computed`; return what changed."""
+def _write_values(
+    plan: Plan,
+    run: ComputationRun,
+    computed: pl.DataFrame,
+    scope: _Scope,
+    touched: set[tuple[int, str, int]] | None = None,
+) -> dict[str, int]:
+    """Make the stored values in `scope` equal to `computed`; return what changed.
+
+    `touched` collects the (indicator id, period, year) of every row added, changed or removed.
+    """
     new = _normalised(computed)
     old = _stored_values(plan, scope)
     keys = ["indicator_id", "org_unit_id", "period"]
@@ -335,6 +349,10 @@ def _write_values(plan: Plan, run: ComputationRun, computed: pl.DataFrame, scope
     for name in VALUE_FIELDS:
         differs = differs | pl.col(name).ne_missing(pl.col(f"{name}_old"))
     changed = both.filter(differs)
+    if touched is not None:
+        for part in (added, changed, removed):
+            year = pl.coalesce("year", "year_old").alias("y")
+            touched.update(part.select("indicator_id", "period", year).drop_nulls().iter_rows())
     now = timezone.now()
     if removed.height:
         IndicatorValue.objects.filter(pk__in=removed.get_column("id").to_list()).delete()
@@ -420,32 +438,68 @@ def stored_values_frame(plan: Plan) -> pl.DataFrame:
     return pl.DataFrame(list(rows), schema=schema, orient="row")
 
 
+def _changes(plan: Plan, run: ComputationRun, touched: set[tuple[int, str, int]]) -> derive.Changes | None:
+    """What the values written by `run` changed, for an incremental refresh of the derived tables.
+
+    None (everything derived again) unless the stored derived tables come from a complete run:
+    the last finished run before this one had no part of its derived tables fail.
+    """
+    last = (
+        ComputationRun.objects.filter(plan=plan, finished_at__isnull=False)
+        .exclude(pk=run.pk)
+        .order_by("-finished_at", "-id")
+        .values_list("status", "errors")
+        .first()
+    )
+    if last is None or last[0] == RunStatus.FAILED or any(_derive_failed(e) for e in last[1] or []):
+        return None
+    codes = dict(Indicator.objects.filter(plan=plan).values_list("id", "code"))
+    return derive.Changes(frozenset((codes.get(i, ""), str(p), int(y)) for i, p, y in touched))
+
+
+def _derive_failed(error: str) -> bool:
+    """An error of derive_all saying a part (or the index's sensitivity of a year) did not finish."""
+    return "计算失败" in error or "敏感性分析无法完成" in error
+
+
 def _refresh_derived(
-    plan: Plan, run: ComputationRun, spec: plan_schema.Plan, timer: _Timer, *, focus_year: int | None = None
+    plan: Plan,
+    run: ComputationRun,
+    spec: plan_schema.Plan,
+    timer: _Timer,
+    *,
+    focus_year: int | None = None,
+    changes: derive.Changes | None = None,
 ) -> dict[str, dict[str, int]]:
-    """Rebuild progress, warnings, index and scorecards from the stored values (replacing them)."""
+    """Rebuild progress, warnings, index and scorecards from the stored values (replacing them).
+
+    With `changes`, a table none of whose rows can change (derive.Derived.kept) is left as stored.
+    """
     values = stored_values_frame(plan)
     timer.lap("read values")
-    results = derive.derive_all(plan, spec, values, focus_year=focus_year)
+    results = derive.derive_all(plan, spec, values, focus_year=focus_year, changes=changes)
     timer.lap("derive")
     timer.laps.update({f"derive {k}": v for k, v in results.timings.items()})
     run.errors = [*run.errors, *results.errors]
-    changes: dict[str, dict[str, int]] = {}
-    for model, rows in (
-        (ProgressAssessment, results.assessments),
-        (EarlyWarning, results.warnings),
-        (IndexScore, results.index_scores),
-        (Scorecard, results.scorecards),
+    counts: dict[str, dict[str, int]] = {}
+    for model, rows, part in (
+        (ProgressAssessment, results.assessments, "progress"),
+        (EarlyWarning, results.warnings, "warnings"),
+        (IndexScore, results.index_scores, "index"),
+        (Scorecard, results.scorecards, "scorecards"),
     ):
         before = model.objects.filter(plan=plan).count()
+        if part in results.kept:
+            counts[model._meta.model_name] = {"before": before, "after": before}
+            continue
         model.objects.filter(plan=plan).delete()
         for row in rows:
             row.plan = plan
             row.run = run
         model.objects.bulk_create(rows, batch_size=1000)
-        changes[model._meta.model_name] = {"before": before, "after": len(rows)}
+        counts[model._meta.model_name] = {"before": before, "after": len(rows)}
     timer.lap("write derived")
-    return changes
+    return counts
 
 
 # --- run bookkeeping ---------------------------------------------------------------------
