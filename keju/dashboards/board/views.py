@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from keju.dashboards.board import chains, collection, index, scorecards, stages, structure, tasks
-from keju.dashboards.board.access import board_view, int_param, scope_key
+from keju.dashboards.board.access import int_param, scope_key
 from keju.dashboards.cache import cached
 from keju.monitoring import pages
 from keju.monitoring.pages import STATUS_COLOURS, STATUS_TEXT
+from keju.monitoring.views import monitoring_view
 from keju.planning.models import Plan, Task, TaskStatus
 
 
@@ -30,7 +31,7 @@ def _legend() -> list[tuple[str, str]]:
     return [(STATUS_COLOURS[s], str(label)) for s, label in STATUS_TEXT.items()]
 
 
-@board_view
+@monitoring_view
 def structure_page(request: HttpRequest, plan: Plan) -> HttpResponse:
     choices = list(structure.headline_choices(plan))
     code = request.GET.get("indicator", "")
@@ -56,7 +57,7 @@ def structure_page(request: HttpRequest, plan: Plan) -> HttpResponse:
     return render(request, "dashboards/board/structure.html", context)
 
 
-@board_view
+@monitoring_view
 def chains_page(request: HttpRequest, plan: Plan) -> HttpResponse:
     page = cached(
         plan, "board-chains", scope_key(request.user, plan), lambda: chains.chains_page(request.user, plan)
@@ -71,7 +72,7 @@ def chains_page(request: HttpRequest, plan: Plan) -> HttpResponse:
     return render(request, "dashboards/board/chains.html", context)
 
 
-@board_view
+@monitoring_view
 def stages_page(request: HttpRequest, plan: Plan) -> HttpResponse:
     blocks = cached(
         plan, "board-stages", scope_key(request.user, plan), lambda: stages.stages_page(request.user, plan)
@@ -80,7 +81,7 @@ def stages_page(request: HttpRequest, plan: Plan) -> HttpResponse:
     return render(request, "dashboards/board/stages.html", context)
 
 
-@board_view
+@monitoring_view
 def index_page(request: HttpRequest, plan: Plan) -> HttpResponse:
     year = int_param(request.GET.get("year"))
     page = cached(
@@ -93,7 +94,7 @@ def index_page(request: HttpRequest, plan: Plan) -> HttpResponse:
     return render(request, "dashboards/board/index.html", context)
 
 
-@board_view
+@monitoring_view
 def scorecards_page(request: HttpRequest, plan: Plan) -> HttpResponse:
     code, _sep, period = request.GET.get("choice", "").partition("|")
     page = cached(
@@ -106,7 +107,7 @@ def scorecards_page(request: HttpRequest, plan: Plan) -> HttpResponse:
     return render(request, "dashboards/board/scorecards.html", context)
 
 
-@board_view
+@monitoring_view
 def collection_page(request: HttpRequest, plan: Plan) -> HttpResponse:
     # Not cached: reports arrive without a computation run.
     form_code, _sep, period = request.GET.get("period", "").partition(":")
@@ -115,7 +116,7 @@ def collection_page(request: HttpRequest, plan: Plan) -> HttpResponse:
     return render(request, "dashboards/board/collection.html", context)
 
 
-@board_view
+@monitoring_view
 def tasks_page(request: HttpRequest, plan: Plan) -> HttpResponse:
     # Not cached: task updates change it without a computation run.
     page = tasks.board(
@@ -136,7 +137,7 @@ def _task(request: HttpRequest, plan: Plan, code: str) -> Task:
     return task
 
 
-@board_view
+@monitoring_view
 def task_detail(request: HttpRequest, plan: Plan, code: str) -> HttpResponse:
     task = _task(request, plan, code)
     return render(request, "dashboards/board/task.html", _task_context(request, plan, task))
@@ -160,7 +161,7 @@ def _task_context(request: HttpRequest, plan: Plan, task: Task, **extra: Any) ->
 
 
 @require_POST
-@board_view
+@monitoring_view
 def task_update(request: HttpRequest, plan: Plan, code: str) -> HttpResponse:
     task = _task(request, plan, code)
     if not tasks.can_update(request.user, task):

@@ -8,11 +8,8 @@ through keju.dashboards.cache, once per results version, user scope and language
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -23,28 +20,9 @@ from django.utils.translation import gettext as _
 from keju.dashboards.cache import cached, results_version
 from keju.dashboards.zone import services
 from keju.monitoring import pages
-from keju.monitoring.querysets import can_view_monitoring
+from keju.monitoring.views import monitoring_view
 from keju.orgs.models import OrgLevel, OrgUnit
 from keju.planning.models import Indicator, Plan
-from keju.web.summaries import current_plan
-
-View = Callable[..., HttpResponse]
-
-
-def dashboard_view(view: View) -> View:
-    """Signed in, allowed to see monitoring results, a plan loaded (else the no-plan page)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not can_view_monitoring(request.user):
-            raise PermissionDenied(_("您的角色无权查看监测看板"))
-        plan = current_plan(request.GET.get("plan"))
-        if plan is None:
-            return render(request, "web/no_plan.html")
-        return view(request, plan, *args, **kwargs)
-
-    return wrapper
 
 
 def _empty(request: HttpRequest, plan: Plan, version: str, tab: str) -> HttpResponse | None:
@@ -75,7 +53,7 @@ def _body(
     )
 
 
-@dashboard_view
+@monitoring_view
 def overview(request: HttpRequest, plan: Plan) -> HttpResponse:
     version = results_version(plan)
     if (empty := _empty(request, plan, version, "overview")) is not None:
@@ -92,7 +70,7 @@ def overview(request: HttpRequest, plan: Plan) -> HttpResponse:
     return render(request, "dashboards/zone/overview.html", {"plan": plan, "tab": "overview", "body": body})
 
 
-@dashboard_view
+@monitoring_view
 def districts(request: HttpRequest, plan: Plan) -> HttpResponse:
     version = results_version(plan)
     if (empty := _empty(request, plan, version, "districts")) is not None:
@@ -155,7 +133,7 @@ def _districts_context(
     }
 
 
-@dashboard_view
+@monitoring_view
 def unit(request: HttpRequest, plan: Plan, code: str) -> HttpResponse:
     version = results_version(plan)
     if (empty := _empty(request, plan, version, "districts")) is not None:
