@@ -441,25 +441,21 @@ def stored_values_frame(plan: Plan) -> pl.DataFrame:
 def _changes(plan: Plan, run: ComputationRun, touched: set[tuple[int, str, int]]) -> derive.Changes | None:
     """What the values written by `run` changed, for an incremental refresh of the derived tables.
 
-    None (everything derived again) unless the stored derived tables come from a complete run:
-    the last finished run before this one had no part of its derived tables fail.
+    None (everything derived again) unless the stored derived tables come from a clean run: the
+    last finished run before this one succeeded without any error. A run with errors may have
+    left a derived table incomplete, so the next one derives everything again.
     """
-    last = (
+    last_status = (
         ComputationRun.objects.filter(plan=plan, finished_at__isnull=False)
         .exclude(pk=run.pk)
         .order_by("-finished_at", "-id")
-        .values_list("status", "errors")
+        .values_list("status", flat=True)
         .first()
     )
-    if last is None or last[0] == RunStatus.FAILED or any(_derive_failed(e) for e in last[1] or []):
+    if last_status != RunStatus.SUCCEEDED:
         return None
     codes = dict(Indicator.objects.filter(plan=plan).values_list("id", "code"))
     return derive.Changes(frozenset((codes.get(i, ""), str(p), int(y)) for i, p, y in touched))
-
-
-def _derive_failed(error: str) -> bool:
-    """An error of derive_all saying a part (or the index's sensitivity of a year) did not finish."""
-    return "计算失败" in error or "敏感性分析无法完成" in error
 
 
 def _refresh_derived(
