@@ -142,3 +142,12 @@ def test_register_filters_by_a_visible_district_only(client, plan, two_enterpris
 def test_header_shows_the_signed_in_users_role(client, plan):
     login_as(client, "office", Role.OFFICE_STAFF, org_unit=OrgUnit.objects.get(plan=plan, level="zone"))
     assert "省创新办(兰白试验区)" in client.get(reverse("home")).content.decode()
+
+
+def test_an_english_request_leaves_the_thread_in_the_default_language(client):
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get("/")
+    assert response.headers["Content-Language"] == "en"
+    assert translation.get_language() == settings.LANGUAGE_CODE
