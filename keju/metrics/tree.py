@@ -100,15 +100,21 @@ def _codes_to_index(series: pl.Series, codes: dict[str, int]) -> npt.NDArray[np.
     row); text columns through a hash lookup per row.
     """
     if isinstance(series.dtype, pl.Categorical | pl.Enum):
-        uniq = series.unique().drop_nulls()
-        uniq_phys = uniq.to_physical().cast(pl.Int64).to_numpy()
-        size = int(uniq_phys.max()) + 2 if len(uniq_phys) else 1
-        lut = np.full(size, -1, dtype=np.int64)
-        lut[uniq_phys] = [codes.get(v, -1) for v in uniq.cast(pl.String).to_list()]
         phys = series.to_physical()
-        if phys.null_count():
-            phys = phys.fill_null(size - 1)
-        return np.asarray(lut[phys.to_numpy()], dtype=np.int64)
+        if not len(phys) or phys.null_count() == len(phys):
+            return np.full(len(phys), -1, dtype=np.int64)
+        top = int(phys.max())
+        # Null rows read the extra last slot (-1). The distinct values are found from the
+        # physical codes (a bincount and one scatter of first rows), not by hashing the
+        # column: at national scale that is a third of the cost of `unique()`.
+        phys_np = phys.fill_null(top + 1).to_numpy()
+        present = np.flatnonzero(np.bincount(phys_np, minlength=top + 2)[: top + 1])
+        first_row = np.empty(top + 2, dtype=np.int64)
+        first_row[phys_np[::-1]] = np.arange(len(phys_np) - 1, -1, -1)
+        names = series.gather(first_row[present]).cast(pl.String).to_list()
+        lut = np.full(top + 2, -1, dtype=np.int64)
+        lut[present] = [codes.get(v, -1) for v in names]
+        return np.asarray(lut[phys_np], dtype=np.int64)
     mapped = series.cast(pl.String).replace_strict(codes, default=-1, return_dtype=pl.Int64)
     return np.asarray(mapped.fill_null(-1).to_numpy(), dtype=np.int64)
 
