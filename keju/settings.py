@@ -111,6 +111,31 @@ def database_config() -> dict:
 
 
 DATABASES = {"default": database_config()}
+
+
+def cache_config() -> dict:
+    """Redis when `REDIS_URL` is set (shared by every worker), else memory per process.
+
+    Dashboards cache each page once per results version (keju.dashboards.cache); with
+    several workers only a shared cache builds it once. Keys are prefixed with the
+    database's name so that two deployments (or test runs) on one Redis never read
+    each other's entries.
+    """
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "keju"}}
+    name = DATABASES["default"]["NAME"]
+    prefix = os.environ.get("CACHE_KEY_PREFIX") or f"keju:{Path(str(name)).name}"
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        }
+    }
+
+
+CACHES = cache_config()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
