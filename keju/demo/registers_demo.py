@@ -1,28 +1,33 @@
-"""Demo registers: innovation platforms, industry alliances and incubators across the four districts
-and twelve industry chains, 2014—2020, deterministic from the demo seed.
+"""Demo registers: innovation platforms, industry alliances, incubators and enterprise recognitions
+across the four districts and twelve industry chains, 2014—2020, deterministic from the demo seed.
 
 Calibrated on the plan: 31 科技企业孵化器 and 22 众创空间 at the end of 2014 (一), platforms and
 alliances per chain in proportion to 四(一)'s chain targets and growing towards them without quite
-reaching them (so the demo shows 需加快 / 进展良好 rather than only 已达标), a few revocations.
+reaching them (so the demo shows 需加快 / 进展良好 rather than only 已达标), a few revocations;
+创新型企业 and the other recognitions on the demo's enterprises following the plan's increments
+(创新型企业 20 / 80 / 100 by stage), as far as the demo has enterprises to recognise.
 """
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from keju.orgs.models import EnterprisePlacement, OrgLevel, OrgUnit
+from keju.orgs.models import Enterprise, EnterprisePlacement, OrgLevel, OrgUnit
 from keju.planning.models import IndustryChain, Plan
 from keju.registers.models import (
     Action,
+    EnterpriseRecognition,
     Incubator,
     IncubatorKind,
     InnovationAlliance,
     InnovationPlatform,
     Level,
     PlatformType,
+    RecognitionKind,
     RegisterEvent,
     name_key,
 )
@@ -129,6 +134,7 @@ def seed_registers_demo(plan: Plan, enterprise_ids: list[int], *, seed: int = 20
     made["registers.innovationplatform"] = _platforms(plan, rng, chains, place, hosts, names)
     made["registers.innovationalliance"] = _alliances(plan, rng, chains, place, hosts, names)
     made["registers.incubator"] = _incubators(plan, rng, districts, parks, chains, names)
+    made["registers.enterpriserecognition"] = _recognitions(plan, random.Random(seed * 7 + 5), enterprise_ids)
     return made
 
 
@@ -151,7 +157,7 @@ def _events(entries: list[Any], field: str) -> None:
     RegisterEvent.objects.bulk_create(
         [RegisterEvent(**{field: e}, action=Action.REGISTER, note="演示数据") for e in entries]
     )
-    revoked = [e for e in entries if (e.dissolved_on if field == "alliance" else e.revoked_on)]
+    revoked = [e for e in entries if getattr(e, "dissolved_on" if field == "alliance" else "revoked_on")]
     RegisterEvent.objects.bulk_create(
         [RegisterEvent(**{field: e}, action=Action.REVOKE, note=e.revocation_reason) for e in revoked]
     )
@@ -352,3 +358,184 @@ def _incubators(plan, rng, districts, parks, chains, names) -> list[int]:
     Incubator.objects.bulk_create(entries)
     _events(entries, "incubator")
     return [e.pk for e in entries]
+
+
+@dataclass(frozen=True)
+class _Recognised:
+    """How the demo recognises one kind: recognitions standing at the end of 2014 (spread over
+    `before`), those added in 2015…2020, levels and their bodies, validity in years (then renewed
+    with `renewal` chance), the district it is limited to and the chains or group it favours."""
+
+    kind: str
+    standing: int
+    added: tuple[int, int, int, int, int, int]
+    levels: dict[str, int]
+    bodies: dict[str, str]
+    number: str
+    before: range = range(2010, 2015)
+    years_valid: int | None = None
+    renewal: float = 0.0
+    district: str | None = None
+    favoured: frozenset[str] = frozenset()
+
+
+# 创新型企业: the stages' 20 / 80 / 100 (二(四), 六), a little over and under; 知识产权优势企业 and
+# 战略性新兴产业骨干企业: 100 each by 2020 (专栏17, 专栏12); 骨干企业: 兰州新区's hundred (三(二));
+# 生物产业重点骨干企业 "20多家" and 国家创新型试点企业 5 in 兰白地区 (一).
+_RECOGNISED = [
+    _Recognised(
+        RecognitionKind.INNOVATIVE,
+        30,
+        (22, 40, 42, 30, 32, 35),
+        {Level.NATIONAL: 5, Level.PROVINCIAL: 70, Level.MUNICIPAL: 25},
+        {Level.NATIONAL: "科技部", Level.PROVINCIAL: "甘肃省科技厅", Level.MUNICIPAL: "市科技局"},
+        "甘科高〔{year}〕{n}号",
+    ),
+    _Recognised(
+        RecognitionKind.NATIONAL_INNOVATIVE_PILOT,
+        5,
+        (0, 0, 0, 0, 0, 0),
+        {Level.NATIONAL: 1},
+        {Level.NATIONAL: "科技部、国务院国资委、中华全国总工会"},
+        "国科发政〔{year}〕{n}号",
+        before=range(2008, 2012),
+    ),
+    _Recognised(
+        RecognitionKind.IP_ADVANTAGE,
+        8,
+        (16, 18, 19, 19, 20, 20),
+        {Level.NATIONAL: 15, Level.PROVINCIAL: 85},
+        {Level.NATIONAL: "国家知识产权局", Level.PROVINCIAL: "甘肃省知识产权局"},
+        "甘知管〔{year}〕{n}号",
+        years_valid=3,
+        renewal=0.8,
+    ),
+    _Recognised(
+        RecognitionKind.STRATEGIC_EMERGING_BACKBONE,
+        12,
+        (12, 15, 16, 18, 18, 19),
+        {Level.PROVINCIAL: 100},
+        {Level.PROVINCIAL: "甘肃省发展改革委"},
+        "甘发改高技〔{year}〕{n}号",
+        favoured=frozenset({"strategic_emerging"}),
+    ),
+    _Recognised(
+        RecognitionKind.BACKBONE,
+        0,
+        (15, 18, 18, 17, 16, 16),
+        {Level.MUNICIPAL: 100},
+        {Level.MUNICIPAL: "兰州新区管委会"},
+        "新管发〔{year}〕{n}号",
+        district="lzxq",
+    ),
+    _Recognised(
+        RecognitionKind.BIO_BACKBONE,
+        20,
+        (1, 1, 2, 1, 2, 1),
+        {Level.PROVINCIAL: 100},
+        {Level.PROVINCIAL: "甘肃省工业和信息化委员会"},
+        "甘工信发〔{year}〕{n}号",
+        favoured=frozenset({"bio"}),
+    ),
+]
+_LAST_DAY = date(2020, 12, 31)
+# An enterprise's placements: (valid_from, valid_to, district id, park id, district code).
+_Placed = list[tuple[date, date | None, int, int | None, str]]
+
+
+def _at(placed: _Placed, on: date) -> tuple[date, date | None, int, int | None, str] | None:
+    return next((p for p in placed if p[0] <= on and (p[1] is None or p[1] > on)), None)
+
+
+def _recognitions(plan: Plan, rng: random.Random, enterprise_ids: list[int]) -> list[int]:
+    """Recognitions of demo enterprises, each in the zone all through its recognition year and
+    recognised at most once per kind (renewals aside). High-tech and above-scale enterprises are
+    favoured, enterprises that close later much less so (a closed enterprise stops counting)."""
+    enterprises = {
+        row[0]: row[1:]
+        for row in Enterprise.objects.filter(pk__in=enterprise_ids).values_list(
+            "pk",
+            "name",
+            "industry_chain_id",
+            "industry_chain__code",
+            "industry_chain__group_code",
+            "is_high_tech_enterprise",
+            "is_above_scale",
+            "closed_on",
+        )
+    }
+    placements: dict[int, _Placed] = defaultdict(list)
+    for pk, *placement in (
+        EnterprisePlacement.objects.filter(enterprise_id__in=enterprise_ids)
+        .order_by("enterprise_id", "valid_from")
+        .values_list("enterprise_id", "valid_from", "valid_to", "district_id", "park_id", "district__code")
+    ):
+        placements[pk].append(tuple(placement))  # type: ignore[arg-type]
+    entries: list[EnterpriseRecognition] = []
+    for spec in _RECOGNISED:
+        taken: set[int] = set()
+        spread = len(spec.before)
+        years = [
+            (y, spec.standing // spread + (i < spec.standing % spread)) for i, y in enumerate(spec.before)
+        ]
+        for year, count in [*years, *zip(YEARS, spec.added, strict=True)]:
+            pool: list[tuple[float, int]] = []
+            for pk, placed in placements.items():
+                first, last = _at(placed, date(year, 1, 1)), _at(placed, date(year, 12, 31))
+                if pk in taken or first is None or last is None:
+                    continue  # moves leave no gaps: placed on both ends means in the zone all year
+                if spec.district and first[4] != spec.district:
+                    continue
+                _, _, chain, group, high_tech, above, closed = enterprises[pk]
+                weight = (4.0 if high_tech else 1.0) * (2.0 if above else 1.0) * (0.1 if closed else 1.0)
+                if chain in spec.favoured or group in spec.favoured:
+                    weight *= 20
+                # Efraimidis–Spirakis keys: the k largest are k draws without replacement ∝ weight.
+                pool.append((rng.random() ** (1 / weight), pk))
+            for _, pk in sorted(pool, reverse=True)[:count]:
+                taken.add(pk)
+                entries += _recognised(plan, rng, spec, pk, enterprises[pk], placements[pk], _day(rng, year))
+    EnterpriseRecognition.objects.bulk_create(entries)
+    _events(entries, "recognition")
+    return [e.pk for e in entries]
+
+
+def _recognised(
+    plan: Plan, rng: random.Random, spec: _Recognised, pk: int, enterprise: tuple, placed: _Placed, on: date
+) -> list[EnterpriseRecognition]:
+    """One recognition, and its renewals while the demo's years last and the enterprise stays."""
+    name, chain = enterprise[0], enterprise[1]
+    level = rng.choices(list(spec.levels), weights=list(spec.levels.values()))[0]
+    out: list[EnterpriseRecognition] = []
+    while on <= _LAST_DAY and (placement := _at(placed, on)) is not None:
+        expires = None
+        if spec.years_valid:  # valid N years: through the day before the anniversary (days are ≤ 28)
+            expires = on.replace(year=on.year + spec.years_valid) - timedelta(days=1)
+        revoked = None
+        if on.year < 2019 and rng.random() < 0.03:
+            revoked = _day(rng, rng.randint(on.year + 1, 2020))
+            if expires is not None and revoked > expires:
+                revoked = None
+        out.append(
+            EnterpriseRecognition(
+                plan=plan,
+                enterprise_id=pk,
+                name=name,
+                name_key=name_key(name),
+                district_id=placement[2],
+                park_id=placement[3],
+                industry_chain_id=chain,
+                kind=spec.kind,
+                level=level,
+                recognised_on=on,
+                expires_on=expires,
+                revoked_on=revoked,
+                revocation_reason="复核不合格,撤销认定(演示)" if revoked else "",
+                document_number=spec.number.format(year=on.year, n=rng.randint(5, 120)),
+                issued_by=spec.bodies[level],
+            )
+        )
+        if expires is None or revoked is not None or rng.random() >= spec.renewal:
+            break
+        on = expires + timedelta(days=1)  # renewed: the next period starts the day after
+    return out

@@ -30,6 +30,7 @@ MADE_ORDER = [
     "registers.innovationplatform",
     "registers.innovationalliance",
     "registers.incubator",
+    "registers.enterpriserecognition",
 ]
 
 

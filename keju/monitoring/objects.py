@@ -1,9 +1,9 @@
 """Registered objects as indicator values: the talent and project pools, the contract register and
-the registers of platforms, alliances and incubators (`keju.registers`).
+the registers of platforms, alliances, incubators and enterprise recognitions (`keju.registers`).
 
 The engine computes indicators from reports; some of the plan's indicators count things the
 platform itself registers (专栏15 talents, 重大科技成果转化 projects, 技术合同登记, 二(四) 研发平台,
-产业技术创新战略联盟, 孵化器, 众创空间…). Their values come from the registers here, in the engine's
+产业技术创新战略联盟, 孵化器, 众创空间, 创新型企业, 骨干企业…). Their values come from the registers here, in the engine's
 value layout, so progress, warnings and publications treat them like any other value. Registers
 are complete by definition: a district with nothing registered has 0, not a missing value.
 """
@@ -70,9 +70,11 @@ class Part:
 
     `where`: (column, allowed values) pairs over the columns of
     `keju.registers.frames.register_frame` — type, level, chain, group, specialised, park.
+    A "recognition" part counts enterprises holding a recognition of the kinds in `type`, in the
+    district and park where each sits at the date (`keju.registers.frames.recognition_frame`).
     """
 
-    register: str  # "platform" | "alliance" | "incubator"
+    register: str  # "platform" | "alliance" | "incubator" | "recognition"
     where: tuple[tuple[str, tuple[Any, ...]], ...] = ()
     measure: str | None = None  # None: count the entries; else the column summed
     scale: float = 1.0  # e.g. 平方米 → 万平方米
@@ -143,23 +145,61 @@ REGISTER_COUNTS: dict[str, RegisterCount] = {
     "specialised_parks": RegisterCount(
         (Part("incubator", (("type", ("accelerator",)),)),), "孵化载体登记:加速器(特色专业园区),年末在册"
     ),
+    # Enterprise recognitions: each kind at every level (an enterprise holds one recognition of a
+    # kind at a time, so this counts enterprises), where the enterprise sits at the year's end.
+    **{
+        code: RegisterCount(
+            (Part("recognition", (("type", (kind,)),)),), f"企业认定登记:{label},年末有效,按企业年末所在区"
+        )
+        for code, kind, label in (
+            ("innovative_enterprises", "innovative", "创新型企业"),
+            ("national_innovative_pilot_enterprises", "national_innovative_pilot", "国家创新型试点企业"),
+            ("ip_advantage_enterprises", "ip_advantage", "知识产权优势企业"),
+            (
+                "strategic_emerging_backbone_enterprises",
+                "strategic_emerging_backbone",
+                "战略性新兴产业骨干企业",
+            ),
+            ("backbone_enterprises", "backbone", "骨干企业"),
+            ("bio_backbone_enterprises", "bio_backbone", "生物产业重点骨干企业"),
+        )
+    },
 }
+# Registers whose kinds are separate lists kept by different bodies: a kind with no entry at all
+# means its list is not kept here yet (no values), not that there are none (zeros).
+SEPARATE_LISTS = frozenset({"recognition"})
+
+
+REGISTERS = ("platform", "alliance", "incubator", "recognition")
+
+
+def _selected(frames: dict[str, pl.DataFrame], part: Part) -> pl.DataFrame:
+    """The entries of `part`'s register that pass its filters, whatever their dates."""
+    frame = frames[part.register]
+    for column, allowed in part.where:
+        frame = frame.filter(pl.col(column).is_in(list(allowed)))
+    return frame
+
+
+def in_use(frames: dict[str, pl.DataFrame], spec: RegisterCount) -> bool:
+    """Whether the registers an indicator counts hold anything, so that its zeros are real."""
+    return any(
+        not (_selected(frames, p) if p.register in SEPARATE_LISTS else frames[p.register]).is_empty()
+        for p in spec.parts
+    )
 
 
 def register_frames(plan: Plan) -> dict[str, pl.DataFrame]:
     from keju.registers.frames import register_frame
 
-    return {name: register_frame(plan, name) for name in ("platform", "alliance", "incubator")}
+    return {name: register_frame(plan, name) for name in REGISTERS}
 
 
 def part_frame(frames: dict[str, pl.DataFrame], part: Part, on: date) -> pl.DataFrame:
     """The entries of `part` in force at the end of `on`, with a `value` column (1 or the measure)."""
-    frame = frames[part.register]
-    frame = frame.filter(
+    frame = _selected(frames, part).filter(
         (pl.col("valid_from") <= on) & (pl.col("valid_to").is_null() | (pl.col("valid_to") > on))
     )
-    for column, allowed in part.where:
-        frame = frame.filter(pl.col(column).is_in(list(allowed)))
     value = pl.lit(1.0) if part.measure is None else pl.col(part.measure).cast(pl.Float64) * part.scale
     return frame.with_columns(value.alias("value"))
 
@@ -182,9 +222,7 @@ def register_year_ends(
     )
     parts = []
     for part in spec.parts:
-        frame = frames[part.register]
-        for column, allowed in part.where:
-            frame = frame.filter(pl.col(column).is_in(list(allowed)))
+        frame = _selected(frames, part)
         value = pl.lit(1.0) if part.measure is None else pl.col(part.measure).cast(pl.Float64) * part.scale
         parts.append(
             frame.join(ends, how="cross")
@@ -212,7 +250,7 @@ def _register_rows(
     rows: list[dict[str, Any]] = []
     for code in codes:
         spec = REGISTER_COUNTS[code]
-        if all(frames[p.register].is_empty() for p in spec.parts):
+        if not in_use(frames, spec):
             continue  # the register is not in use: no values, rather than zeros
         counted = {(d, y): v for d, y, v in register_year_ends(frames, spec, years).iter_rows()}
         for year in years:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from keju.registers.models import Incubator, InnovationAlliance, InnovationPlatform
+from keju.registers.models import EnterpriseRecognition, Incubator, InnovationAlliance, InnovationPlatform
 
 
 @admin.register(InnovationPlatform)
@@ -21,3 +21,11 @@ class IncubatorAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "level", "district", "recognised_on", "revoked_on"]
     list_filter = ["kind", "level"]
     search_fields = ["name", "operator"]
+
+
+@admin.register(EnterpriseRecognition)
+class RecognitionAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "level", "district", "recognised_on", "expires_on", "revoked_on"]
+    list_filter = ["kind", "level"]
+    search_fields = ["name", "enterprise__credit_code", "document_number"]
+    raw_id_fields = ["enterprise"]

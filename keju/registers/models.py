@@ -1,5 +1,6 @@
 """The registers of innovation carriers: platforms (创新平台), alliances (产业技术创新战略联盟) and
-incubators (孵化器、众创空间、加速器).
+incubators (孵化器、众创空间、加速器), and of enterprise recognitions (创新型企业、知识产权优势企业、
+骨干企业…).
 
 Each record says where the carrier is (district, optionally park), which industry chain it
 serves and when it was recognised and revoked, so that the indicator engine can count what was
@@ -10,12 +11,18 @@ a revoked platform keeps counting for the years it was recognised.
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from keju.orgs.models import OrgUnit
 
 
 def name_key(name: str) -> str:
@@ -46,6 +53,17 @@ class IncubatorKind(models.TextChoices):
     ACCELERATOR = "accelerator", _("加速器(特色专业园区)")
 
 
+class RecognitionKind(models.TextChoices):
+    """What an enterprise is recognised as; each kind feeds one plan indicator."""
+
+    INNOVATIVE = "innovative", _("创新型企业")
+    NATIONAL_INNOVATIVE_PILOT = "national_innovative_pilot", _("国家创新型试点企业")
+    IP_ADVANTAGE = "ip_advantage", _("知识产权优势企业")
+    STRATEGIC_EMERGING_BACKBONE = "strategic_emerging_backbone", _("战略性新兴产业骨干企业")
+    BACKBONE = "backbone", _("骨干企业")
+    BIO_BACKBONE = "bio_backbone", _("生物产业重点骨干企业")
+
+
 class RegisterQuerySet(models.QuerySet):
     """Shared filters. `start_field`/`end_field` name the model's recognition and revocation dates."""
 
@@ -67,6 +85,14 @@ class RegisterQuerySet(models.QuerySet):
     def in_group(self, group: str) -> RegisterQuerySet:
         return self.filter(industry_chain__group_code=group)
 
+    def visible_in(self, districts: Iterable[OrgUnit]) -> RegisterQuerySet:
+        """Entries a user scoped to `districts` may see."""
+        return self.filter(district__in=list(districts))
+
+    def ended(self) -> RegisterQuerySet:
+        """Revoked (dissolved) entries."""
+        return self.filter(**{f"{self.end_field}__isnull": False})
+
 
 class AllianceQuerySet(RegisterQuerySet):
     start_field = "founded_on"
@@ -87,6 +113,40 @@ class IncubatorQuerySet(RegisterQuerySet):
 
     def of_level(self, *levels: str) -> IncubatorQuerySet:
         return self.filter(level__in=levels)
+
+
+class RecognitionQuerySet(RegisterQuerySet):
+    def active_on(self, on: date) -> RecognitionQuerySet:
+        """In force at the end of `on`: recognised by then, not revoked, and not past its validity."""
+        return super().active_on(on).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+
+    def of_kind(self, *kinds: str) -> RecognitionQuerySet:
+        return self.filter(kind__in=kinds)
+
+    def of_level(self, *levels: str) -> RecognitionQuerySet:
+        return self.filter(level__in=levels)
+
+    def overlapping(self, start: date, end: date | None) -> RecognitionQuerySet:
+        """Recognitions in force on some day of [start, end) (end exclusive, None: open)."""
+        rows = self.filter(
+            Q(revoked_on__isnull=True) | Q(revoked_on__gt=start),
+            Q(expires_on__isnull=True) | Q(expires_on__gte=start),
+        )
+        return rows if end is None else rows.filter(recognised_on__lt=end)
+
+    def visible_in(self, districts: Iterable[OrgUnit]) -> RecognitionQuerySet:
+        """Recognised in one of `districts`, or the enterprise sits in one of them now (it moved)."""
+        units = list(districts)
+        from keju.orgs.models import EnterprisePlacement
+
+        here_now = EnterprisePlacement.objects.filter(
+            enterprise_id=models.OuterRef("enterprise_id"), valid_to__isnull=True, district__in=units
+        )
+        return self.filter(Q(district__in=units) | Q(models.Exists(here_now)))
+
+    def ended(self) -> RecognitionQuerySet:
+        """Revoked, or past the last day of validity."""
+        return self.filter(Q(revoked_on__isnull=False) | Q(expires_on__lt=timezone.localdate()))
 
 
 class Registered(models.Model):
@@ -264,10 +324,85 @@ class Incubator(Registered):
         return self.revoked_on is None
 
 
+class EnterpriseRecognition(Registered):
+    """An enterprise recognised (认定/命名) by a government body as 创新型企业, 知识产权优势企业, 骨干企业…
+
+    `name` keeps the enterprise's name as the recognition names it; `district`/`park` are where the
+    enterprise sat on the recognition day (who registers and edits the entry). The counts follow the
+    enterprise: at a year's end it counts where its placement (`orgs.EnterprisePlacement`) is then.
+    In force from `recognised_on` until `revoked_on` (exclusive) or through `expires_on` (its last
+    valid day, inclusive), whichever comes first. One enterprise cannot hold the same kind twice on
+    any day (at any level): an upgrade ends the lower recognition first.
+    """
+
+    enterprise = models.ForeignKey(
+        "orgs.Enterprise", on_delete=models.PROTECT, related_name="recognitions", verbose_name=_("企业")
+    )
+    kind = models.CharField(_("认定类别"), max_length=32, choices=RecognitionKind.choices)
+    level = models.CharField(_("级别"), max_length=12, choices=Level.choices)
+    recognised_on = models.DateField(_("认定日期"))
+    expires_on = models.DateField(_("有效期至"), null=True, blank=True)
+    revoked_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    revocation_reason = models.CharField(_("撤销原因"), max_length=300, blank=True)
+
+    objects = RecognitionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("企业认定")
+        verbose_name_plural = _("创新型企业等企业认定登记")
+        ordering = ["-recognised_on", "id"]
+        constraints = [
+            # The full rule (no overlapping dates) is checked by the services under a lock on the
+            # enterprise; the database backs its commonest case, two open-ended ones.
+            models.UniqueConstraint(
+                fields=["enterprise", "kind"],
+                condition=Q(revoked_on__isnull=True, expires_on__isnull=True),
+                name="recognition_one_open_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_on__isnull=True) | Q(revoked_on__gte=models.F("recognised_on")),
+                name="recognition_revoked_after_recognised",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gte=models.F("recognised_on")),
+                name="recognition_expires_after_recognised",
+            ),
+        ]
+        indexes = [models.Index(fields=["plan", "kind", "recognised_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.get_kind_display()})"
+
+    @property
+    def active(self) -> bool:
+        """Not revoked (it may still have expired: see `expired`)."""
+        return self.revoked_on is None
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_on is not None and self.expires_on < timezone.localdate()
+
+    @property
+    def ends_on(self) -> date | None:
+        """First day no longer in force (exclusive end), None while open-ended."""
+        ends = [d for d in (self.revoked_on, self.expires_on and self.expires_on + timedelta(days=1)) if d]
+        return min(ends) if ends else None
+
+
 class Action(models.TextChoices):
     REGISTER = "register", _("登记")
     EDIT = "edit", _("修改")
     REVOKE = "revoke", _("撤销")
+
+
+_ENTRY_FIELDS = ("platform", "alliance", "incubator", "recognition")
+
+
+def _exactly_one(fields: tuple[str, ...]) -> Q:
+    condition = Q()
+    for chosen in fields:
+        condition |= Q(**{f"{f}__isnull": f != chosen for f in fields})
+    return condition
 
 
 class RegisterEvent(models.Model):
@@ -281,6 +416,9 @@ class RegisterEvent(models.Model):
     )
     incubator = models.ForeignKey(
         Incubator, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    recognition = models.ForeignKey(
+        EnterpriseRecognition, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
     )
     action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
     user = models.ForeignKey(
@@ -299,14 +437,7 @@ class RegisterEvent(models.Model):
         verbose_name_plural = _("登记记录")
         ordering = ["-at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(platform__isnull=False, alliance__isnull=True, incubator__isnull=True)
-                    | Q(platform__isnull=True, alliance__isnull=False, incubator__isnull=True)
-                    | Q(platform__isnull=True, alliance__isnull=True, incubator__isnull=False)
-                ),
-                name="register_event_one_entry",
-            )
+            models.CheckConstraint(condition=_exactly_one(_ENTRY_FIELDS), name="register_event_one_entry")
         ]
 
     def __str__(self) -> str:

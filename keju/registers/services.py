@@ -10,12 +10,12 @@ import logging
 import re
 import unicodedata
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Model
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from keju.accounts.models import ZONE_ROLES, Role
 from keju.accounts.scoping import roles_of
@@ -23,24 +23,29 @@ from keju.orgs.models import Enterprise, OrgLevel, OrgUnit
 from keju.planning.models import IndustryChain, Plan
 from keju.registers.models import (
     Action,
+    EnterpriseRecognition,
     Incubator,
     IncubatorKind,
     InnovationAlliance,
     InnovationPlatform,
     Level,
     PlatformType,
+    RecognitionKind,
     RegisterEvent,
     name_key,
 )
 
 logger = logging.getLogger("keju.registers")
 
-# The three registers by the name used in URLs and the demo.
+# The registers by the name used in URLs and the demo.
 MODELS: dict[str, type[Model]] = {
     "platform": InnovationPlatform,
     "alliance": InnovationAlliance,
     "incubator": Incubator,
+    "recognition": EnterpriseRecognition,
 }
+# Kinds that only one level recognises.
+FIXED_LEVEL = {RecognitionKind.NATIONAL_INNOVATIVE_PILOT: Level.NATIONAL}
 _MARKUP = re.compile(r"<\s*[a-zA-Z!/?]|javascript:", re.IGNORECASE)
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 EARLIEST = date(1950, 1, 1)
@@ -108,8 +113,9 @@ def _choice(data: Mapping[str, Any], key: str, label: str, choices: Any, *, requ
     return value
 
 
-def parse_date(raw: Any, label: str, *, required: bool = True) -> date | None:
-    """2017-05-12, 2017/5/12, 2017.5.12 or 2017年5月12日 (全角数字 too); not in the future."""
+def parse_date(raw: Any, label: str, *, required: bool = True, future: bool = False) -> date | None:
+    """2017-05-12, 2017/5/12, 2017.5.12 or 2017年5月12日 (全角数字 too); not in the future unless
+    `future` (the end of a validity period)."""
     if isinstance(raw, date):
         value = raw
     else:
@@ -127,8 +133,10 @@ def parse_date(raw: Any, label: str, *, required: bool = True) -> date | None:
             raise RegisterError(f"{label}“{raw}”不是有效日期。") from None
     if value < EARLIEST:
         raise RegisterError(f"{label}“{value.isoformat()}”早于1950年,请核对。")
-    if value > timezone.localdate():
+    if not future and value > timezone.localdate():
         raise RegisterError(f"{label}“{value.isoformat()}”晚于今天,不能登记尚未发生的认定或撤销。")
+    if value.year > 2200:  # a typo (and 9999-12-31 would overflow the day after a validity)
+        raise RegisterError(f"{label}“{value.isoformat()}”超出合理范围,请核对。")
     return value
 
 
@@ -248,7 +256,69 @@ def _incubator_fields(user: Any, plan: Plan, data: Mapping[str, Any]) -> dict[st
     }
 
 
-_FIELDS = {"platform": _platform_fields, "alliance": _alliance_fields, "incubator": _incubator_fields}
+def _recognition_fields(user: Any, plan: Plan, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The enterprise (by credit code) fixes name, district and park; the chain defaults to its own."""
+    code = unicodedata.normalize("NFKC", str(data.get("credit_code") or "")).strip().upper()
+    if not code:
+        raise RegisterError("请填写企业的统一社会信用代码(企业须已在企业名录中)。")
+    enterprise = (
+        Enterprise.objects.filter(plan=plan, credit_code=code).select_related("industry_chain").first()
+    )
+    if enterprise is None:
+        raise RegisterError(f"统一社会信用代码“{code[:18]}”不在企业名录中;请先在企业名录中登记该企业。")
+    kind = _choice(data, "kind", "认定类别", RecognitionKind)
+    level = _choice(data, "level", "级别", Level)
+    fixed = FIXED_LEVEL.get(RecognitionKind(kind))
+    if fixed is not None and level != fixed:
+        named, fixed_name = _zh(RecognitionKind(kind).label), _zh(Level(fixed).label)
+        raise RegisterError(f"{named}只有{fixed_name}认定,请把级别改为{fixed_name}。")
+    recognised_on = parse_date(data.get("recognised_on"), "认定日期")
+    assert recognised_on is not None  # required
+    expires_on = parse_date(data.get("expires_on"), "有效期至", required=False, future=True)
+    if expires_on is not None and expires_on < recognised_on:
+        raise RegisterError(
+            f"有效期至 {expires_on.isoformat()} 早于认定日期 {recognised_on.isoformat()},请核对。"
+        )
+    # Recognised before it entered the zone (or the register): it belongs where it first sat.
+    placement = (
+        enterprise.placement_on(recognised_on)
+        or enterprise.placements.filter(valid_from__gt=recognised_on).order_by("valid_from").first()
+    )
+    if placement is None:
+        raise RegisterError(
+            f"“{enterprise.name}”在认定日期 {recognised_on.isoformat()} 之前已注销或迁出试验区,不能登记其认定。"
+        )
+    if placement.district_id not in {d.pk for d in editable_districts(user, plan)}:
+        raise RegisterError(
+            f"“{enterprise.name}”认定时位于{placement.district.name};"
+            "管委会审核员只能登记和修改本区企业的认定。"
+        )
+    chain = enterprise.industry_chain
+    if data.get("industry_chain"):
+        chain = IndustryChain.objects.filter(plan=plan, code=data["industry_chain"]).first()
+        if chain is None:
+            raise RegisterError(f"产业链“{data['industry_chain']}”不存在。")
+    return {
+        "name": enterprise.name,
+        "enterprise": enterprise,
+        "district": placement.district,
+        "park": placement.park,
+        "industry_chain": chain,
+        "kind": kind,
+        "level": level,
+        "recognised_on": recognised_on,
+        "expires_on": expires_on,
+        "document_number": _text(data, "document_number", "认定文号", 100, required=False),
+        "issued_by": _text(data, "issued_by", "认定部门", 100, required=False),
+    }
+
+
+_FIELDS = {
+    "platform": _platform_fields,
+    "alliance": _alliance_fields,
+    "incubator": _incubator_fields,
+    "recognition": _recognition_fields,
+}
 
 
 def register_of(entry: Any) -> str:
@@ -258,9 +328,14 @@ def register_of(entry: Any) -> str:
     raise TypeError(f"not a register entry: {entry!r}")
 
 
-def _duplicate(register: str, plan: Plan, fields: Mapping[str, Any], exclude: int | None) -> Any:
+def _duplicate(
+    register: str, plan: Plan, fields: Mapping[str, Any], exclude: int | None, revoked_on: date | None = None
+) -> Any:
     """The entry in force with the same key (platform: type, level and name; alliance: name;
-    incubator: kind and name), if any."""
+    incubator: kind and name), if any; for a recognition, one of the same enterprise and kind
+    (any level) whose dates overlap [recognised_on, end)."""
+    if register == "recognition":
+        return _overlapping(fields, exclude, revoked_on)
     model: Any = MODELS[register]
     key = {"plan": plan, "name_key": name_key(fields["name"])}
     if register == "platform":
@@ -279,7 +354,37 @@ def _duplicate(register: str, plan: Plan, fields: Mapping[str, Any], exclude: in
     return rows.select_related("district").first()
 
 
+def _overlapping(fields: Mapping[str, Any], exclude: int | None, revoked_on: date | None) -> Any:
+    ends = [d for d in (revoked_on, fields["expires_on"] and fields["expires_on"] + timedelta(days=1)) if d]
+    rows = EnterpriseRecognition.objects.filter(
+        enterprise=fields["enterprise"], kind=fields["kind"]
+    ).overlapping(fields["recognised_on"], min(ends) if ends else None)
+    if exclude is not None:
+        rows = rows.exclude(pk=exclude)
+    return rows.order_by("recognised_on", "id").first()
+
+
+def _zh(label: Any) -> str:
+    """A choice label in Chinese, as the refusals are, whatever the request's language."""
+    with translation.override("zh-hans"):
+        return str(label)
+
+
+def _span(entry: EnterpriseRecognition) -> str:
+    if entry.revoked_on is not None:
+        return f"{entry.recognised_on.isoformat()} 起,{entry.revoked_on.isoformat()} 撤销"
+    if entry.expires_on is not None:
+        return f"{entry.recognised_on.isoformat()} 至 {entry.expires_on.isoformat()}"
+    return f"{entry.recognised_on.isoformat()} 起,长期有效"
+
+
 def _refuse_duplicate(register: str, existing: Any) -> None:
+    if register == "recognition":
+        raise RegisterError(
+            f"“{existing.name}”已有{_zh(existing.get_level_display())}{_zh(existing.get_kind_display())}认定"
+            f"({_span(existing)},编号 {existing.pk}),与本次认定的有效期重叠;同一企业同一类认定的"
+            "有效期不能重叠。升级或重新认定时,请先撤销原认定或填写其有效期;如是同一认定,请修改原条目。"
+        )
     noun = {"platform": "创新平台", "alliance": "产业技术创新战略联盟", "incubator": "孵化载体"}[register]
     raise RegisterError(
         f"{noun}“{existing.name}”已登记({existing.district.name},编号 {existing.pk}),不能重复登记;"
@@ -305,12 +410,21 @@ def _shown(value: Any) -> Any:
     return str(value)
 
 
+def _lock(fields: Mapping[str, Any]) -> None:
+    """Serialise changes to one enterprise's recognitions, so that two concurrent requests cannot
+    both pass the overlap check (the database only backs the open-ended case)."""
+    if "enterprise" in fields and "kind" in fields:
+        Enterprise.objects.select_for_update().filter(pk=fields["enterprise"].pk).first()
+
+
 @transaction.atomic
 def register(user: Any, plan: Plan, register: str, data: Mapping[str, Any]) -> Any:
-    """Enter a new platform, alliance or incubator (register = "platform", "alliance" or "incubator")."""
+    """Enter a new platform, alliance, incubator or enterprise recognition (register = "platform",
+    "alliance", "incubator" or "recognition")."""
     if register not in MODELS:
         raise RegisterError(f"未知的登记类别“{register}”。")
     fields = _FIELDS[register](user, plan, data)
+    _lock(fields)
     existing = _duplicate(register, plan, fields, None)
     if existing is not None:
         _refuse_duplicate(register, existing)
@@ -336,8 +450,12 @@ def edit(user: Any, entry: Any, data: Mapping[str, Any]) -> Any:
     if not can_edit(user, entry):
         raise RegisterError("您不能修改其他区的登记条目。")
     fields = _FIELDS[register_name](user, entry.plan, data)
-    if entry.active:  # a revoked entry may share its name with the one that replaced it
-        existing = _duplicate(register_name, entry.plan, fields, entry.pk)
+    _lock(fields)
+    # A revoked entry may share its name with the one that replaced it; a recognition's dates
+    # may not overlap another's of the same kind, revoked or not.
+    if entry.active or register_name == "recognition":
+        revoked_on = entry.revoked_on if register_name == "recognition" else None
+        existing = _duplicate(register_name, entry.plan, fields, entry.pk, revoked_on)
         if existing is not None:
             _refuse_duplicate(register_name, existing)
     start = "founded_on" if register_name == "alliance" else "recognised_on"
@@ -377,6 +495,11 @@ def revoke(user: Any, entry: Any, data: Mapping[str, Any]) -> Any:
     start = entry.founded_on if register_name == "alliance" else entry.recognised_on
     if on is None or on < start:
         raise RegisterError(f"撤销日期不能早于认定(成立)日期 {start.isoformat()}。")
+    expires_on = getattr(entry, "expires_on", None)
+    if expires_on is not None and on > expires_on:
+        raise RegisterError(
+            f"“{entry.name}”的认定有效期至 {expires_on.isoformat()},撤销日期晚于有效期,无需撤销。"
+        )
     reason = _text(data, "reason", "撤销原因", 300)
     if register_name == "alliance":
         entry.dissolved_on = on

@@ -1,6 +1,7 @@
 """Pages of the registers: overview of counts, lists with search and filters, detail with the audit
 trail, entry, correction and revocation forms. Scoped: zone roles see the zone (the evaluator
-read-only), a 管委会审核员 sees and edits its district; everyone else is refused."""
+read-only), a 管委会审核员 sees and edits its district (and sees the recognitions of enterprises
+that moved into it); everyone else is refused."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from keju.monitoring.objects import REGISTER_COUNTS, register_count, register_fr
 from keju.orgs.models import OrgLevel, OrgUnit
 from keju.planning.models import Indicator, IndustryChain, Plan, Target
 from keju.registers import services
-from keju.registers.models import IncubatorKind, Level, PlatformType
+from keju.registers.models import IncubatorKind, Level, PlatformType, RecognitionKind
 from keju.web.views import with_plan
 
 MAX_QUERY = 100
@@ -32,16 +33,40 @@ TITLES = {
     "platform": gettext_lazy("创新平台"),
     "alliance": gettext_lazy("产业技术创新战略联盟"),
     "incubator": gettext_lazy("孵化器、众创空间和加速器"),
+    "recognition": gettext_lazy("创新型企业等认定企业"),
 }
 # Which column is the entry's type, its start and end, per register.
-TYPE_FIELD = {"platform": "platform_type", "alliance": None, "incubator": "kind"}
-TYPE_CHOICES = {"platform": PlatformType.choices, "alliance": [], "incubator": IncubatorKind.choices}
-START = {"platform": "recognised_on", "alliance": "founded_on", "incubator": "recognised_on"}
-END = {"platform": "revoked_on", "alliance": "dissolved_on", "incubator": "revoked_on"}
+TYPE_FIELD = {"platform": "platform_type", "alliance": None, "incubator": "kind", "recognition": "kind"}
+TYPE_CHOICES = {
+    "platform": PlatformType.choices,
+    "alliance": [],
+    "incubator": IncubatorKind.choices,
+    "recognition": RecognitionKind.choices,
+}
+START = {
+    "platform": "recognised_on",
+    "alliance": "founded_on",
+    "incubator": "recognised_on",
+    "recognition": "recognised_on",
+}
+END = {
+    "platform": "revoked_on",
+    "alliance": "dissolved_on",
+    "incubator": "revoked_on",
+    "recognition": "revoked_on",
+}
 SEARCHED = {
     "platform": ["name", "host_name", "document_number"],
     "alliance": ["name", "lead_unit", "document_number"],
     "incubator": ["name", "operator", "document_number"],
+    "recognition": ["name", "enterprise__credit_code", "document_number", "issued_by"],
+}
+# The form fields that name an enterprise of the register by its credit code, and the entry's field.
+CREDIT_CODES = {
+    "host_credit_code": "host_enterprise",
+    "lead_credit_code": "lead_enterprise",
+    "operator_credit_code": "operator_enterprise",
+    "credit_code": "enterprise",
 }
 
 
@@ -72,6 +97,17 @@ def form_fields(register: str) -> list[dict[str, Any]]:
             ),
             _field("recognised_on", gettext_lazy("认定日期"), "date"),
             *common_tail,
+        ]
+    if register == "recognition":
+        return [
+            _field("credit_code", gettext_lazy("企业统一社会信用代码"), maxlength=18),
+            _field("kind", gettext_lazy("认定类别"), "select", choices=RecognitionKind.choices),
+            _field("level", gettext_lazy("级别"), "select", choices=Level.choices),
+            _field("recognised_on", gettext_lazy("认定日期"), "date"),
+            _field("expires_on", gettext_lazy("有效期至"), "date", required=False),
+            _field("industry_chain", gettext_lazy("产业链"), "chain", required=False),
+            _field("document_number", gettext_lazy("认定文号"), required=False, maxlength=100),
+            _field("issued_by", gettext_lazy("认定部门"), required=False, maxlength=100),
         ]
     if register == "alliance":
         return [
@@ -128,10 +164,10 @@ def _on(request: HttpRequest) -> tuple[date, str]:
 def _entry(register: str, pk: int, plan: Plan, districts: list[OrgUnit]) -> Any:
     model = _register(register)
     return get_object_or_404(
-        model.objects.select_related("district", "park", "industry_chain"),
+        model.objects.filter(plan=plan)
+        .visible_in(districts)
+        .select_related("district", "park", "industry_chain"),
         pk=pk,
-        plan=plan,
-        district__in=districts,
     )
 
 
@@ -149,6 +185,7 @@ def overview(request: HttpRequest, plan: Plan) -> HttpResponse:
         "platform": dict(PlatformType.choices),
         "alliance": {"alliance": TITLES["alliance"]},
         "incubator": dict(IncubatorKind.choices),
+        "recognition": dict(RecognitionKind.choices),
     }
     by_type = []
     for name, frame in frames.items():
@@ -212,8 +249,10 @@ def entries(request: HttpRequest, plan: Plan, register: str) -> HttpResponse:
     model = _register(register)
     districts = _scope(request, plan)
     query = request.GET.get("q", "").strip()[:MAX_QUERY]
-    rows = model.objects.filter(plan=plan, district__in=districts).select_related(
-        "district", "park", "industry_chain"
+    rows = (
+        model.objects.filter(plan=plan)
+        .visible_in(districts)
+        .select_related("district", "park", "industry_chain")
     )
     if query:
         condition = Q()
@@ -234,7 +273,7 @@ def entries(request: HttpRequest, plan: Plan, register: str) -> HttpResponse:
     if status == "active":
         rows = rows.active_on(on)
     elif status == "revoked":
-        rows = rows.filter(**{f"{END[register]}__isnull": False})
+        rows = rows.ended()
     total = rows.count()
     context = {
         "plan": plan,
@@ -256,7 +295,7 @@ def entries(request: HttpRequest, plan: Plan, register: str) -> HttpResponse:
         "start": START[register],
         "end": END[register],
         "editable": services.editable_districts(request.user, plan),
-        "any": model.objects.filter(plan=plan, district__in=districts).exists(),
+        "any": model.objects.filter(plan=plan).visible_in(districts).exists(),
     }
     return render(request, "registers/list.html", context)
 
@@ -303,8 +342,8 @@ def _initial(register: str, entry: Any) -> dict[str, Any]:
         if name in {"district", "park", "industry_chain"}:
             unit = getattr(entry, name)
             data[name] = unit.code if unit else ""
-        elif name.endswith("_credit_code"):
-            enterprise = getattr(entry, name.replace("_credit_code", "_enterprise"), None)
+        elif name in CREDIT_CODES:
+            enterprise = getattr(entry, CREDIT_CODES[name], None)
             data[name] = enterprise.credit_code if enterprise else ""
         else:
             value = getattr(entry, name)
@@ -340,8 +379,8 @@ def _facts(register: str, entry: Any) -> list[tuple[Any, Any]]:
         name = f["name"]
         if name == "name":
             continue
-        if name.endswith("_credit_code"):
-            enterprise = getattr(entry, name.replace("_credit_code", "_enterprise"), None)
+        if name in CREDIT_CODES:
+            enterprise = getattr(entry, CREDIT_CODES[name], None)
             value: Any = f"{enterprise.name}({enterprise.credit_code})" if enterprise else ""
         elif f["kind"] == "select":
             value = getattr(entry, f"get_{name}_display")()
@@ -350,23 +389,38 @@ def _facts(register: str, entry: Any) -> list[tuple[Any, Any]]:
         else:
             value = getattr(entry, name)
         facts.append((f["label"], value))
+    if register == "recognition":
+        # Where it was recognised (fixed) and where the enterprise is now (what it counts in).
+        facts.append((_("认定时所在区"), _place(entry.district, entry.park)))
+        now = entry.enterprise.current_placement
+        facts.append((_("企业现在所在区"), _place(now.district, now.park) if now else _("已注销")))
     return facts
+
+
+def _place(district: OrgUnit, park: OrgUnit | None) -> str:
+    return f"{district.name} · {park.name}" if park else district.name
 
 
 @login_required
 @with_plan
 def detail(request: HttpRequest, plan: Plan, register: str, pk: int) -> HttpResponse:
     entry = _entry(register, pk, plan, _scope(request, plan))
+    end = getattr(entry, END[register])
+    expired = bool(getattr(entry, "expired", False))
+    can_edit = services.can_edit(request.user, entry)
     context = {
         "plan": plan,
         "register": register,
         "title": TITLES[register],
         "entry": entry,
         "start": getattr(entry, START[register]),
-        "end": getattr(entry, END[register]),
+        "end": end,
+        "expires_on": getattr(entry, "expires_on", None),
+        "expired": expired,
         "facts": _facts(register, entry),
         "events": entry.events.select_related("user"),
-        "can_edit": services.can_edit(request.user, entry),
+        "can_edit": can_edit,
+        "can_revoke": can_edit and end is None and not expired,
         "today": timezone.localdate(),
     }
     return render(request, "registers/detail.html", context)

@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -58,3 +60,48 @@ INCUBATOR = {
     "residents": "80",
     "recognised_on": "2014年6月1日",
 }
+
+
+class Firms:
+    """Three enterprises of the mini plan: 甲 in 新区 (石化园, moves to 白银 on 2017-03-01), 乙 in
+    白银 (closes on 2019-05-01), 丙 in 新区 (no chain)."""
+
+    def __init__(self, zone_plan):
+        from keju.orgs.services import close_enterprise, move_enterprise, register_enterprise
+        from keju.planning.testing import make_credit_code
+
+        def firm(n, name, district, park=None, chain=None):
+            return register_enterprise(
+                zone_plan,
+                name=name,
+                credit_code=make_credit_code(n),
+                industry_code="C2614",
+                district_code=district,
+                park_code=park,
+                opened_on=date(2008, 1, 1),
+                industry_chain=chain,
+            )
+
+        self.mover = firm(1, "兰州甲化工有限公司", "XQ", "XQ-SH", "petrochem")
+        self.closer = firm(2, "白银乙有色金属有限公司", "BG", "BG-YS", "nonferrous")
+        self.plain = firm(3, "兰州丙科技有限公司", "XQ")
+        move_enterprise(self.mover, district_code="BG", on=date(2017, 3, 1))
+        close_enterprise(self.closer, date(2019, 5, 1))
+
+
+@pytest.fixture
+def firms(plan):  # noqa: F811
+    return Firms(plan)
+
+
+def recognition(firm, **changes):
+    """Form data for a provincial 创新型企业 of `firm` recognised on 2016-05-12, with `changes`."""
+    return {
+        "credit_code": firm.credit_code,
+        "kind": "innovative",
+        "level": "provincial",
+        "recognised_on": "2016-05-12",
+        "document_number": "甘科高〔2016〕35号",
+        "issued_by": "甘肃省科技厅",
+        **changes,
+    }
