@@ -19,7 +19,8 @@ DETAIL_MAX = 2000
 
 
 class ServiceError(Exception):
-    """A refusal of a service, with the Chinese message shown to the user."""
+    """A refusal of a service, with the message shown to the user (translated when raised: in the
+    language of the request; the audit trail records the same text)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

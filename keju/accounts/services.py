@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from keju.accounts.models import Role, RoleAssignment
 from keju.accounts.scoping import forget_roles
@@ -13,7 +14,7 @@ from keju.planning.models import GoverningBody
 
 
 class RoleError(Exception):
-    """A role that does not fit its scope; the message is for the user, in Chinese."""
+    """A role that does not fit its scope; the message is for the user, in the active language."""
 
 
 def assign_role(
@@ -47,36 +48,46 @@ def role_scope(
     try:
         role = Role(role)
     except ValueError:
-        raise RoleError(f"未知的角色“{role}”") from None
+        raise RoleError(_("未知的角色“%(role)s”") % {"role": role}) from None
     label = role.label
 
     if role == Role.ENTERPRISE_REPORTER:
         if enterprise is None:
-            raise RoleError(f"{label}须指定所属企业")
+            raise RoleError(_("%(role)s须指定所属企业") % {"role": label})
         if org_unit is not None or working_group is not None:
-            raise RoleError(f"{label}只能指定企业,不能指定组织单元或工作小组")
+            raise RoleError(_("%(role)s只能指定企业,不能指定组织单元或工作小组") % {"role": label})
         scope = {"enterprise": enterprise}
     else:
         if enterprise is not None:
-            raise RoleError(f"{label}不能指定企业")
+            raise RoleError(_("%(role)s不能指定企业") % {"role": label})
         if role == Role.WORKING_GROUP_STAFF:
             if working_group is None:
-                raise RoleError(f"{label}须指定工作小组")
+                raise RoleError(_("%(role)s须指定工作小组") % {"role": label})
             if working_group.kind != "working_group":
-                raise RoleError(f"“{working_group.name}”不是工作小组")
+                raise RoleError(_("“%(name)s”不是工作小组") % {"name": working_group.name})
             zone = OrgUnit.objects.zone(working_group.plan_id)
             if org_unit is not None and org_unit.pk != zone.pk:
-                raise RoleError(f"{label}的范围是试验区“{zone.name}”,不能指定“{org_unit.name}”")
+                raise RoleError(
+                    _("%(role)s的范围是试验区“%(zone)s”,不能指定“%(unit)s”")
+                    % {"role": label, "zone": zone.name, "unit": org_unit.name}
+                )
             org_unit = zone
         elif working_group is not None:
-            raise RoleError(f"{label}不能指定工作小组")
+            raise RoleError(_("%(role)s不能指定工作小组") % {"role": label})
         if org_unit is None:
-            need = "所辖区" if role == Role.DISTRICT_REVIEWER else "试验区"
-            raise RoleError(f"{label}须指定{need}")
+            if role == Role.DISTRICT_REVIEWER:
+                raise RoleError(_("%(role)s须指定所辖区") % {"role": label})
+            raise RoleError(_("%(role)s须指定试验区") % {"role": label})
         if role == Role.DISTRICT_REVIEWER and org_unit.level != OrgLevel.DISTRICT:
-            raise RoleError(f"{label}须指定一个区,“{org_unit.name}”是{org_unit.get_level_display()}")
+            raise RoleError(
+                _("%(role)s须指定一个区,“%(unit)s”是%(level)s")
+                % {"role": label, "unit": org_unit.name, "level": org_unit.get_level_display()}
+            )
         if role in (Role.OFFICE_STAFF, Role.EVALUATOR) and org_unit.level != OrgLevel.ZONE:
-            raise RoleError(f"{label}的范围须是试验区,“{org_unit.name}”是{org_unit.get_level_display()}")
+            raise RoleError(
+                _("%(role)s的范围须是试验区,“%(unit)s”是%(level)s")
+                % {"role": label, "unit": org_unit.name, "level": org_unit.get_level_display()}
+            )
         scope = {"org_unit": org_unit, "working_group": working_group}
     return role, scope
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keju.accounts.models import ApiToken
 
@@ -18,7 +19,7 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class TokenError(Exception):
-    """A token cannot be issued; the message is for the user, in Chinese."""
+    """A token cannot be issued; the message is for the user, in the active language."""
 
 
 def hash_token(token: str) -> str:
@@ -29,11 +30,11 @@ def issue_token(user: Any, name: str, *, expires_at: datetime | None = None) -> 
     """A new token for `user`; returns the record and the plain token (shown only now)."""
     name = (name or "").strip()
     if not name:
-        raise TokenError("请为令牌起一个名称")
+        raise TokenError(_("请为令牌起一个名称"))
     if len(name) > 100:
-        raise TokenError("令牌名称不能超过100个字")
+        raise TokenError(_("令牌名称不能超过100个字"))
     if not user.is_active:
-        raise TokenError(f"用户“{user}”已停用,不能发放令牌")
+        raise TokenError(_("用户“%(user)s”已停用,不能发放令牌") % {"user": user})
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     try:
         with transaction.atomic():
@@ -41,7 +42,7 @@ def issue_token(user: Any, name: str, *, expires_at: datetime | None = None) -> 
                 user=user, name=name, key_hash=hash_token(token), prefix=token[:10], expires_at=expires_at
             )
     except IntegrityError:
-        raise TokenError(f"用户“{user}”已有名为“{name}”的令牌") from None
+        raise TokenError(_("用户“%(user)s”已有名为“%(name)s”的令牌") % {"user": user, "name": name}) from None
     return record, token
 
 

@@ -2,7 +2,7 @@
 
 Bookings of one instrument are serialised by a row lock on the instrument, so two
 requests for the same slot can never both be accepted. Every refusal raises
-`InstrumentError` with a Chinese message and is logged.
+`InstrumentError` with a message in the user's language and is logged.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from keju.accounts.events import ServiceError, guarded
 from keju.accounts.models import Role
@@ -41,13 +43,23 @@ MAX_BOOKING_HOURS = 12
 NO_SHOW_GRACE = timedelta(hours=1)
 VIOLATIONS_TO_BLACKLIST = 3
 BLACKLIST_WINDOW = timedelta(days=365)
+# Literal calls, so that makemessages finds each day.
+WEEKDAYS = (
+    gettext_lazy("周一"),
+    gettext_lazy("周二"),
+    gettext_lazy("周三"),
+    gettext_lazy("周四"),
+    gettext_lazy("周五"),
+    gettext_lazy("周六"),
+    gettext_lazy("周日"),
+)
 
 
 T = TypeVar("T")
 
 
 class InstrumentError(ServiceError):
-    """A refusal of instrument sharing (Chinese message)."""
+    """A refusal of instrument sharing (message in the active language)."""
 
 
 def _guarded(actor: Any, action: str, target: str, work: Callable[[], T]) -> T:
@@ -75,24 +87,26 @@ def manages(user: Any, instrument: Instrument) -> bool:
 def register_instrument(actor: Any, plan: Plan, data: Mapping[str, Any]) -> Instrument:
     if not is_office(actor):
         InstrumentEvent.record(actor, "register", "", "只有省创新办可以登记仪器。", refused=True)
-        raise InstrumentError("只有省创新办可以登记仪器。")
+        raise InstrumentError(_("只有省创新办可以登记仪器。"))
 
     def work() -> Instrument:
         name = str(data.get("name") or "").strip()
         if not name:
-            raise InstrumentError("请填写仪器名称。")
-        value = _decimal(data.get("original_value"), "原值(万元)")
+            raise InstrumentError(_("请填写仪器名称。"))
+        value = _decimal(data.get("original_value"), _("原值(万元)"))
         if value < MIN_VALUE_WAN:
-            raise InstrumentError(f"原值 {value} 万元低于30万元,不属于开放共享的大型科研仪器。")
+            raise InstrumentError(
+                _("原值 %(value)s 万元低于30万元,不属于开放共享的大型科研仪器。") % {"value": value}
+            )
         if data.get("category") not in InstrumentClass.values:
-            raise InstrumentError("请选择仪器分类。")
-        fee = _decimal(data.get("fee_per_hour", "0"), "参考收费(元/小时)")
+            raise InstrumentError(_("请选择仪器分类。"))
+        fee = _decimal(data.get("fee_per_hour", "0"), _("参考收费(元/小时)"))
         weekdays = sorted({int(d) for d in data.get("open_weekdays", [0, 1, 2, 3, 4])})
         if not weekdays or any(d not in range(7) for d in weekdays):
-            raise InstrumentError("开放日无效。")
+            raise InstrumentError(_("开放日无效。"))
         open_from, open_until = _time(data.get("open_from", "08:30")), _time(data.get("open_until", "17:30"))
         if open_from >= open_until:
-            raise InstrumentError("开放时间的开始应早于结束。")
+            raise InstrumentError(_("开放时间的开始应早于结束。"))
         return Instrument.objects.create(
             plan=plan,
             name=name[:120],
@@ -125,9 +139,11 @@ def _decimal(value: Any, label: str) -> Decimal:
     try:
         number = Decimal(str(value).replace(",", "").strip())
     except InvalidOperation:
-        raise InstrumentError(f"{label}“{value}”不是有效数字。") from None
+        raise InstrumentError(
+            _("%(label)s“%(value)s”不是有效数字。") % {"label": label, "value": value}
+        ) from None
     if not number.is_finite() or number < 0:
-        raise InstrumentError(f"{label}不能为负数。")
+        raise InstrumentError(_("%(label)s不能为负数。") % {"label": label})
     return number
 
 
@@ -137,7 +153,7 @@ def _time(value: Any) -> time:
     try:
         return time.fromisoformat(str(value))
     except ValueError:
-        raise InstrumentError(f"时间“{value}”格式应为 08:30。") from None
+        raise InstrumentError(_("时间“%(value)s”格式应为 08:30。") % {"value": value}) from None
 
 
 # --- booking ---------------------------------------------------------------------------------
@@ -159,7 +175,10 @@ def _aware(value: Any, label: str) -> datetime:
         try:
             moment = datetime.fromisoformat(str(value))
         except ValueError:
-            raise InstrumentError(f"{label}“{value or ''}”不是有效时间(格式:2026-12-01T09:00)。") from None
+            raise InstrumentError(
+                _("%(label)s“%(value)s”不是有效时间(格式:2026-12-01T09:00)。")
+                % {"label": label, "value": value or ""}
+            ) from None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
@@ -171,25 +190,28 @@ def book(actor: Any, instrument: Instrument, data: Mapping[str, Any]) -> Booking
 
     def work() -> Booking:
         if not getattr(actor, "is_authenticated", False):
-            raise InstrumentError("请先登录再预约。")
+            raise InstrumentError(_("请先登录再预约。"))
         if is_blacklisted(actor):
             raise InstrumentError(
-                f"您在一年内违约{violations_in_window(actor)}次,已被暂停预约资格(满{VIOLATIONS_TO_BLACKLIST}次暂停)。"
+                _("您在一年内违约%(count)s次,已被暂停预约资格(满%(limit)s次暂停)。")
+                % {"count": violations_in_window(actor), "limit": VIOLATIONS_TO_BLACKLIST}
             )
-        start = _aware(data.get("start"), "开始时间")
-        end = _aware(data.get("end"), "结束时间")
+        start = _aware(data.get("start"), _("开始时间"))
+        end = _aware(data.get("end"), _("结束时间"))
         purpose = str(data.get("purpose") or "").strip()
         if not purpose:
-            raise InstrumentError("请填写实验内容。")
+            raise InstrumentError(_("请填写实验内容。"))
         if end <= start:
-            raise InstrumentError("结束时间应晚于开始时间。")
+            raise InstrumentError(_("结束时间应晚于开始时间。"))
         if end - start > timedelta(hours=MAX_BOOKING_HOURS):
-            raise InstrumentError(f"单次预约不超过{MAX_BOOKING_HOURS}小时。")
+            raise InstrumentError(_("单次预约不超过%(hours)s小时。") % {"hours": MAX_BOOKING_HOURS})
         locked = Instrument.objects.select_for_update().get(pk=instrument.pk)
         if locked.status != InstrumentStatus.RUNNING:
-            raise InstrumentError(f"该仪器目前{InstrumentStatus(locked.status).label},暂停预约。")
+            raise InstrumentError(
+                _("该仪器目前%(status)s,暂停预约。") % {"status": InstrumentStatus(locked.status).label}
+            )
         if start < timezone.now() + timedelta(hours=locked.min_notice_hours):
-            raise InstrumentError(f"请至少提前{locked.min_notice_hours}小时预约。")
+            raise InstrumentError(_("请至少提前%(hours)s小时预约。") % {"hours": locked.min_notice_hours})
         local_start, local_end = timezone.localtime(start), timezone.localtime(end)
         if (
             local_start.date() != local_end.date()
@@ -198,8 +220,12 @@ def book(actor: Any, instrument: Instrument, data: Mapping[str, Any]) -> Booking
             or local_end.time() > locked.open_until
         ):
             raise InstrumentError(
-                f"不在开放时间内(开放时间 {locked.open_from:%H:%M}—{locked.open_until:%H:%M},"
-                f"开放日 {'、'.join('一二三四五六日'[d] for d in locked.open_weekdays)})。"
+                _("不在开放时间内(开放时间 %(start)s—%(end)s,开放日 %(days)s)。")
+                % {
+                    "start": f"{locked.open_from:%H:%M}",
+                    "end": f"{locked.open_until:%H:%M}",
+                    "days": _("、").join(str(WEEKDAYS[d]) for d in locked.open_weekdays),
+                }
             )
         clash = (
             Booking.objects.filter(instrument=locked, status__in=ACTIVE_BOOKING)
@@ -209,8 +235,11 @@ def book(actor: Any, instrument: Instrument, data: Mapping[str, Any]) -> Booking
         )
         if clash is not None:
             raise InstrumentError(
-                f"该时段已被预约({timezone.localtime(clash.start):%m-%d %H:%M}—"
-                f"{timezone.localtime(clash.end):%H:%M}),请另选时间。"
+                _("该时段已被预约(%(start)s—%(end)s),请另选时间。")
+                % {
+                    "start": f"{timezone.localtime(clash.start):%m-%d %H:%M}",
+                    "end": f"{timezone.localtime(clash.end):%H:%M}",
+                }
             )
         return Booking.objects.create(
             instrument=locked,
@@ -229,12 +258,12 @@ def decide(actor: Any, booking: Booking, *, approve: bool, reason: str = "") -> 
 
     def work() -> Booking:
         if not manages(actor, booking.instrument):
-            raise InstrumentError("只有仪器所属单位可以审核预约。")
+            raise InstrumentError(_("只有仪器所属单位可以审核预约。"))
         current = Booking.objects.select_for_update().get(pk=booking.pk)
         if current.status != BookingStatus.REQUESTED:
-            raise InstrumentError("该预约已处理。")
+            raise InstrumentError(_("该预约已处理。"))
         if not approve and not reason.strip():
-            raise InstrumentError("不批准须填写原因。")
+            raise InstrumentError(_("不批准须填写原因。"))
         current.status = BookingStatus.APPROVED if approve else BookingStatus.REJECTED
         current.decision_reason = reason.strip()[:300]
         current.save(update_fields=["status", "decision_reason"])
@@ -249,11 +278,11 @@ def cancel(actor: Any, booking: Booking) -> Booking:
     def work() -> Booking:
         current = Booking.objects.select_for_update().get(pk=booking.pk)
         if current.user_id != getattr(actor, "pk", None):
-            raise InstrumentError("只能取消自己的预约。")
+            raise InstrumentError(_("只能取消自己的预约。"))
         if current.status not in ACTIVE_BOOKING:
-            raise InstrumentError("该预约不能取消。")
+            raise InstrumentError(_("该预约不能取消。"))
         if current.start <= timezone.now():
-            raise InstrumentError("预约已开始,不能取消。")
+            raise InstrumentError(_("预约已开始,不能取消。"))
         current.status = BookingStatus.CANCELLED
         current.save(update_fields=["status"])
         return current
@@ -267,16 +296,16 @@ def record_usage(actor: Any, booking: Booking, data: Mapping[str, Any]) -> Usage
 
     def work() -> UsageRecord:
         if not manages(actor, booking.instrument):
-            raise InstrumentError("只有仪器所属单位可以登记使用记录。")
+            raise InstrumentError(_("只有仪器所属单位可以登记使用记录。"))
         current = Booking.objects.select_for_update().select_related("instrument").get(pk=booking.pk)
         if current.status != BookingStatus.APPROVED:
-            raise InstrumentError("只有已批准的预约可以登记使用。")
-        started = _aware(data.get("started_at") or current.start, "实际开始")
-        ended = _aware(data.get("ended_at") or current.end, "实际结束")
+            raise InstrumentError(_("只有已批准的预约可以登记使用。"))
+        started = _aware(data.get("started_at") or current.start, _("实际开始"))
+        ended = _aware(data.get("ended_at") or current.end, _("实际结束"))
         if ended <= started:
-            raise InstrumentError("实际结束应晚于实际开始。")
+            raise InstrumentError(_("实际结束应晚于实际开始。"))
         if started > timezone.now():
-            raise InstrumentError("使用尚未开始,不能登记。")
+            raise InstrumentError(_("使用尚未开始,不能登记。"))
         hours = Decimal((ended - started).total_seconds() / 3600).quantize(Decimal("0.01"))
         fee = (hours * current.instrument.fee_per_hour).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         owner = current.instrument.owner
@@ -284,7 +313,7 @@ def record_usage(actor: Any, booking: Booking, data: Mapping[str, Any]) -> Usage
         try:
             samples = int(data.get("samples") or 0)
         except (TypeError, ValueError):
-            raise InstrumentError("样品数应为整数。") from None
+            raise InstrumentError(_("样品数应为整数。")) from None
         record = UsageRecord.objects.create(
             booking=current,
             started_at=started,
@@ -309,12 +338,12 @@ def mark_no_show(actor: Any, booking: Booking) -> Violation:
 
     def work() -> Violation:
         if not manages(actor, booking.instrument):
-            raise InstrumentError("只有仪器所属单位可以登记爽约。")
+            raise InstrumentError(_("只有仪器所属单位可以登记爽约。"))
         current = Booking.objects.select_for_update().get(pk=booking.pk)
         if current.status != BookingStatus.APPROVED:
-            raise InstrumentError("只有已批准的预约可以登记爽约。")
+            raise InstrumentError(_("只有已批准的预约可以登记爽约。"))
         if timezone.now() < current.start + NO_SHOW_GRACE:
-            raise InstrumentError("预约开始1小时后仍未到场才可登记爽约。")
+            raise InstrumentError(_("预约开始1小时后仍未到场才可登记爽约。"))
         current.status = BookingStatus.NO_SHOW
         current.save(update_fields=["status"])
         return Violation.objects.create(user=current.user, booking=current, kind=ViolationKind.NO_SHOW)
@@ -335,9 +364,9 @@ def pay_with_voucher(actor: Any, booking: Booking, voucher: Any) -> Any:
             "无使用记录或所属单位不接收创新券",
             refused=True,
         )
-        raise InstrumentError("只有已登记使用、且所属单位为创新券服务机构的预约可以用券支付。")
+        raise InstrumentError(_("只有已登记使用、且所属单位为创新券服务机构的预约可以用券支付。"))
     if booking.voucher_order_id:
-        raise InstrumentError("该预约已用券下单,请勿重复提交。")
+        raise InstrumentError(_("该预约已用券下单,请勿重复提交。"))
     share = (usage.fee * voucher.programme.subsidy_ratio).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     try:
         with transaction.atomic():
@@ -426,6 +455,16 @@ def owner_districts(owned: Mapping[str, list[Instrument]], year: int) -> dict[st
     return out
 
 
+def _grade(total: float) -> str:
+    if total >= 85:
+        return _("优秀")
+    if total >= 70:
+        return _("良好")
+    if total >= 60:
+        return _("合格")
+    return _("较差")
+
+
 def evaluate_owners(plan: Plan, year: int) -> list[OwnerEvaluation]:
     """Score each owner unit by the national criteria, as this platform can measure them.
 
@@ -472,7 +511,7 @@ def evaluate_owners(plan: Plan, year: int) -> list[OwnerEvaluation]:
         )
         management = 20 * complete + 20 * timely
         total = round(operation + sharing + management, 1)
-        grade = "优秀" if total >= 85 else "良好" if total >= 70 else "合格" if total >= 60 else "较差"
+        grade = _grade(total)
         results.append(
             OwnerEvaluation(
                 owner=owner,
@@ -484,11 +523,18 @@ def evaluate_owners(plan: Plan, year: int) -> list[OwnerEvaluation]:
                 management=round(management, 1),
                 total=total,
                 grade=grade,
-                explanation=(
-                    f"有效机时{effective:.0f}小时/定额{quota}小时;对外服务{external:.0f}小时"
-                    f"(共享率{(external / effective if effective else 0):.0%});信息完整度{complete:.0%};"
-                    f"预约及时审核率{timely:.0%}"
-                ),
+                explanation=_(
+                    "有效机时%(effective)s小时/定额%(quota)s小时;对外服务%(external)s小时(共享率%(shared)s);"
+                    "信息完整度%(complete)s;预约及时审核率%(timely)s"
+                )
+                % {
+                    "effective": f"{effective:.0f}",
+                    "quota": quota,
+                    "external": f"{external:.0f}",
+                    "shared": f"{(external / effective if effective else 0):.0%}",
+                    "complete": f"{complete:.0%}",
+                    "timely": f"{timely:.0%}",
+                },
                 district=located.get(owner, (None, ""))[0],
                 district_source=located.get(owner, (None, ""))[1],
             )

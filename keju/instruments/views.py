@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from keju.accounts.models import Role
@@ -41,7 +42,10 @@ def index(request: HttpRequest, plan) -> HttpResponse:
     error = ""
     instruments = Instrument.objects.filter(plan=plan).exclude(status=InstrumentStatus.RETIRED)
     if len(query) > MAX_QUERY:
-        error = f"搜索词过长({len(query)}字),请控制在{MAX_QUERY}字以内。"
+        error = _("搜索词过长(%(length)s字),请控制在%(max)s字以内。") % {
+            "length": len(query),
+            "max": MAX_QUERY,
+        }
         InstrumentEvent.record(request.user, "search", "", error, refused=True)
         instruments = instruments.none()
     elif query:
@@ -95,7 +99,7 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
     except services.InstrumentError as refusal:
         messages.error(request, refusal.message)
         return redirect("instruments:detail", pk=pk)
-    messages.success(request, "预约已提交,等待仪器所属单位审核。")
+    messages.success(request, _("预约已提交,等待仪器所属单位审核。"))
     return redirect("instruments:mine")
 
 
@@ -150,12 +154,12 @@ def booking_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     steps: dict[str, tuple[Callable[[], Any], str, str]] = {
         "approve": (
             lambda: services.decide(request.user, booking, approve=True),
-            "已批准预约。",
+            _("已批准预约。"),
             "instruments:desk",
         ),
         "reject": (
             lambda: services.decide(request.user, booking, approve=False, reason=post.get("reason", "")),
-            "已拒绝预约。",
+            _("已拒绝预约。"),
             "instruments:desk",
         ),
         "usage": (
@@ -168,16 +172,20 @@ def booking_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
                     "samples": post.get("samples"),
                 },
             ),
-            "已登记使用记录。",
+            _("已登记使用记录。"),
             "instruments:desk",
         ),
-        "no-show": (lambda: services.mark_no_show(request.user, booking), "已登记爽约。", "instruments:desk"),
-        "cancel": (lambda: services.cancel(request.user, booking), "已取消预约。", "instruments:mine"),
+        "no-show": (
+            lambda: services.mark_no_show(request.user, booking),
+            _("已登记爽约。"),
+            "instruments:desk",
+        ),
+        "cancel": (lambda: services.cancel(request.user, booking), _("已取消预约。"), "instruments:mine"),
         "voucher": (
             lambda: services.pay_with_voucher(
                 request.user, booking, get_object_or_404(Voucher, pk=post.get("voucher"))
             ),
-            "已用创新券下单,服务机构确认后在“创新券”页面验收支付。",
+            _("已用创新券下单,服务机构确认后在“创新券”页面验收支付。"),
             "instruments:mine",
         ),
     }

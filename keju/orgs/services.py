@@ -14,6 +14,8 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from keju.orgs.credit_code import credit_code_error
 from keju.orgs.models import Enterprise, EnterprisePlacement, OrgLevel, OrgUnit
@@ -49,10 +51,19 @@ INDUSTRY_CODE_RE = re.compile(r"^[A-T]\d{4}$")
 BATCH_SIZE = 5000
 NAME_MAX = Enterprise._meta.get_field("name").max_length
 CLASS_MAX = Enterprise._meta.get_field("high_tech_industry").max_length
+# Labels of the checked fields, lazy: the bulk path checks every row but translates only on error.
+FIELD_LABELS = {
+    "high_tech_industry": gettext_lazy("高技术产业(制造业)分类"),
+    "strategic_emerging": gettext_lazy("战略性新兴产业分类"),
+    "opened_on": gettext_lazy("成立日期"),
+    "closed_on": gettext_lazy("注销日期"),
+    "is_above_scale": gettext_lazy("规模以上工业企业"),
+    "is_high_tech_enterprise": gettext_lazy("高新技术企业"),
+}
 
 
 class RegisterError(Exception):
-    """The register refused a change; `messages` says why, in Chinese, one line each."""
+    """The register refused a change; `messages` says why, in the active language, one line each."""
 
     def __init__(self, messages: str | list[str]):
         self.messages = [messages] if isinstance(messages, str) else list(messages)
@@ -60,14 +71,18 @@ class RegisterError(Exception):
 
 
 def industry_code_error(code: str) -> str | None:
-    """A Chinese message if `code` is not a GB/T 4754-2017 class code (letter + 4 digits)."""
+    """A message (in the active language) if `code` is not a GB/T 4754-2017 class code (letter + 4 digits)."""
     if not INDUSTRY_CODE_RE.match(code):
-        return f"国民经济行业分类代码“{code}”格式错误:应为门类字母加4位数字,如C2710"
+        return _("国民经济行业分类代码“%(code)s”格式错误:应为门类字母加4位数字,如C2710") % {"code": code}
     section, division = code[0], int(code[1:3])
     if division not in SECTIONS[section]:
         expected = next((s for s, r in SECTIONS.items() if division in r), None)
-        hint = f"大类{code[1:3]}属于门类{expected}" if expected else f"不存在大类{code[1:3]}"
-        return f"国民经济行业分类代码“{code}”错误:{hint}"
+        hint = (
+            _("大类%(division)s属于门类%(section)s") % {"division": code[1:3], "section": expected}
+            if expected
+            else _("不存在大类%(division)s") % {"division": code[1:3]}
+        )
+        return _("国民经济行业分类代码“%(code)s”错误:%(hint)s") % {"code": code, "hint": hint}
     return None
 
 
@@ -105,16 +120,26 @@ class _PlanUnits:
         district = self.districts.get(district_code)
         if district is None:
             if other := self.others.get(district_code) or self.parks.get(district_code):
-                errors.append(f"“{district_code}”({other.name})不是区,请填写区代码")
+                errors.append(
+                    _("“%(code)s”(%(name)s)不是区,请填写区代码") % {"code": district_code, "name": other.name}
+                )
             else:
-                errors.append(f"未知的区代码“{district_code}”")
+                errors.append(_("未知的区代码“%(code)s”") % {"code": district_code})
         park = None
         if park_code:
             park = self.parks.get(park_code)
             if park is None:
-                errors.append(f"未知的园区代码“{park_code}”")
+                errors.append(_("未知的园区代码“%(code)s”") % {"code": park_code})
             elif district is not None and park.parent_id != district.pk:
-                errors.append(f"园区“{park.name}”({park_code})不属于“{district.name}”({district_code})")
+                errors.append(
+                    _("园区“%(park)s”(%(park_code)s)不属于“%(district)s”(%(district_code)s)")
+                    % {
+                        "park": park.name,
+                        "park_code": park_code,
+                        "district": district.name,
+                        "district_code": district_code,
+                    }
+                )
         return district, park, errors
 
 
@@ -140,24 +165,31 @@ def _clean(
     credit_code = (credit_code or "").strip().upper()
     industry_code = (industry_code or "").strip().upper()
     if not name:
-        errors.append("企业名称不能为空")
+        errors.append(_("企业名称不能为空"))
     elif len(name) > NAME_MAX:
-        errors.append(f"企业名称“{name[:20]}…”超过{NAME_MAX}个字")
+        errors.append(_("企业名称“%(name)s…”超过%(max)s个字") % {"name": name[:20], "max": NAME_MAX})
     for label, value in (
-        ("高技术产业(制造业)分类", high_tech_industry),
-        ("战略性新兴产业分类", strategic_emerging),
+        (FIELD_LABELS["high_tech_industry"], high_tech_industry),
+        (FIELD_LABELS["strategic_emerging"], strategic_emerging),
     ):
         if value and len(value) > CLASS_MAX:
-            errors.append(f"{label}“{value[:20]}…”超过{CLASS_MAX}个字")
+            errors.append(
+                _("%(label)s“%(value)s…”超过%(max)s个字")
+                % {"label": label, "value": value[:20], "max": CLASS_MAX}
+            )
     if message := credit_code_error(credit_code):
         errors.append(message)
     if message := industry_code_error(industry_code):
         errors.append(message)
     industrial = is_industrial(industry_code)
     if is_above_scale and not industrial:
-        errors.append(f"行业代码{industry_code}不属于工业(门类B、C、D),不能标记为规模以上工业企业")
+        errors.append(
+            _("行业代码%(code)s不属于工业(门类B、C、D),不能标记为规模以上工业企业") % {"code": industry_code}
+        )
     if high_tech_industry and industry_code[:1] != "C":
-        errors.append(f"行业代码{industry_code}不属于制造业(门类C),不能填写高技术产业(制造业)分类")
+        errors.append(
+            _("行业代码%(code)s不属于制造业(门类C),不能填写高技术产业(制造业)分类") % {"code": industry_code}
+        )
     district, park, place_errors = units.place(
         (district_code or "").strip(), (park_code or "").strip() or None
     )
@@ -166,10 +198,12 @@ def _clean(
     if industry_chain and chain is None:
         chain = units.chains.get(industry_chain)
         if chain is None:
-            errors.append(f"未知的产业链代码“{industry_chain}”")
+            errors.append(_("未知的产业链代码“%(code)s”") % {"code": industry_chain})
     # A missing or unreadable date is reported by the caller, which knows why it is missing.
     if opened_on is not None and closed_on is not None and closed_on <= opened_on:
-        errors.append(f"注销日期{closed_on}须晚于成立日期{opened_on}")
+        errors.append(
+            _("注销日期%(closed)s须晚于成立日期%(opened)s") % {"closed": closed_on, "opened": opened_on}
+        )
 
     enterprise = Enterprise(
         plan=units.plan,
@@ -190,7 +224,10 @@ def _clean(
 
 
 def _duplicate_message(credit_code: str, existing_name: str) -> str:
-    return f"统一社会信用代码{credit_code}已登记为“{existing_name}”,不能重复登记"
+    return _("统一社会信用代码%(code)s已登记为“%(name)s”,不能重复登记") % {
+        "code": credit_code,
+        "name": existing_name,
+    }
 
 
 # --- single enterprise -------------------------------------------------------------------
@@ -217,7 +254,7 @@ def register_enterprise(
     RegisterError listing every problem found.
     """
     if not isinstance(opened_on, date):
-        raise RegisterError("成立日期不能为空")
+        raise RegisterError(_("成立日期不能为空"))
     units = _PlanUnits.of(plan)
     enterprise, placement, errors = _clean(
         units,
@@ -275,12 +312,18 @@ def move_enterprise(
         enterprise.refresh_from_db(fields=["closed_on"])
         current = enterprise.placements.filter(valid_to__isnull=True).first()
         if current is None:
-            raise RegisterError(f"“{enterprise.name}”已于{enterprise.closed_on}注销,不能迁移")
+            raise RegisterError(
+                _("“%(name)s”已于%(date)s注销,不能迁移")
+                % {"name": enterprise.name, "date": enterprise.closed_on}
+            )
         if current.district_id == district.pk and current.park_id == (park.pk if park else None):
-            raise RegisterError(f"“{enterprise.name}”已在“{park or district}”,无需迁移")
+            raise RegisterError(
+                _("“%(name)s”已在“%(place)s”,无需迁移") % {"name": enterprise.name, "place": park or district}
+            )
         if on <= current.valid_from:
             raise RegisterError(
-                f"迁移日期{on}须晚于“{enterprise.name}”在当前位置的起始日期{current.valid_from}"
+                _("迁移日期%(date)s须晚于“%(name)s”在当前位置的起始日期%(start)s")
+                % {"date": on, "name": enterprise.name, "start": current.valid_from}
             )
         current.valid_to = on
         current.save(update_fields=["valid_to"])
@@ -295,11 +338,16 @@ def close_enterprise(enterprise: Enterprise, on: date) -> Enterprise:
         Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()
         enterprise.refresh_from_db()
         if enterprise.closed_on is not None:
-            raise RegisterError(f"“{enterprise.name}”已于{enterprise.closed_on}注销")
+            raise RegisterError(
+                _("“%(name)s”已于%(date)s注销") % {"name": enterprise.name, "date": enterprise.closed_on}
+            )
         current = enterprise.placements.filter(valid_to__isnull=True).first()
         start = current.valid_from if current else enterprise.opened_on
         if on <= start:
-            raise RegisterError(f"注销日期{on}须晚于“{enterprise.name}”的成立或最近迁移日期{start}")
+            raise RegisterError(
+                _("注销日期%(date)s须晚于“%(name)s”的成立或最近迁移日期%(start)s")
+                % {"date": on, "name": enterprise.name, "start": start}
+            )
         enterprise.closed_on = on
         enterprise.save(update_fields=["closed_on"])
         if current is not None:
@@ -336,7 +384,7 @@ def _as_date(value: Any, label: str, errors: list[str]) -> date | None:
     try:
         return date.fromisoformat(str(value).strip().replace("/", "-"))
     except ValueError:
-        errors.append(f"{label}“{value}”不是有效日期,应为YYYY-MM-DD")
+        errors.append(_("%(label)s“%(value)s”不是有效日期,应为YYYY-MM-DD") % {"label": label, "value": value})
         return None
 
 
@@ -347,7 +395,7 @@ def _as_bool(value: Any, label: str, errors: list[str]) -> bool:
     if word in TRUE_WORDS:
         return True
     if word not in FALSE_WORDS:
-        errors.append(f"{label}“{value}”应为“是”或“否”")
+        errors.append(_("%(label)s“%(value)s”应为“是”或“否”") % {"label": label, "value": value})
     return False
 
 
@@ -355,11 +403,11 @@ def _row_kwargs(row: Mapping[str, Any], errors: list[str]) -> dict[str, Any]:
     """Coerce one row (typed values, or strings from a CSV) into _clean's arguments."""
     unknown = set(row) - set(ROW_FIELDS)
     if unknown:
-        errors.append(f"未知的列:{', '.join(sorted(unknown))}")
+        errors.append(_("未知的列:%(columns)s") % {"columns": ", ".join(sorted(unknown))})
     text = {k: ("" if row.get(k) is None else str(row.get(k)).strip()) for k in ROW_FIELDS}
-    opened_on = _as_date(row.get("opened_on"), "成立日期", errors)
+    opened_on = _as_date(row.get("opened_on"), FIELD_LABELS["opened_on"], errors)
     if row.get("opened_on") in (None, ""):
-        errors.append("成立日期不能为空")
+        errors.append(_("成立日期不能为空"))
     return {
         "name": text["name"],
         "credit_code": text["credit_code"],
@@ -367,9 +415,11 @@ def _row_kwargs(row: Mapping[str, Any], errors: list[str]) -> dict[str, Any]:
         "district_code": text["district_code"],
         "park_code": text["park_code"] or None,
         "opened_on": opened_on,
-        "closed_on": _as_date(row.get("closed_on"), "注销日期", errors),
-        "is_above_scale": _as_bool(row.get("is_above_scale"), "规模以上工业企业", errors),
-        "is_high_tech_enterprise": _as_bool(row.get("is_high_tech_enterprise"), "高新技术企业", errors),
+        "closed_on": _as_date(row.get("closed_on"), FIELD_LABELS["closed_on"], errors),
+        "is_above_scale": _as_bool(row.get("is_above_scale"), FIELD_LABELS["is_above_scale"], errors),
+        "is_high_tech_enterprise": _as_bool(
+            row.get("is_high_tech_enterprise"), FIELD_LABELS["is_high_tech_enterprise"], errors
+        ),
         "high_tech_industry": text["high_tech_industry"],
         "strategic_emerging": text["strategic_emerging"],
         "industry_chain": row.get("industry_chain")
@@ -390,7 +440,7 @@ def bulk_register(plan: Plan, rows: Iterable[Mapping[str, Any]], *, first_row: i
     units = _PlanUnits.of(plan)
     enterprises: list[Enterprise] = []
     placements: list[EnterprisePlacement] = []
-    errors: list[str] = []
+    errors: list[tuple[int, str]] = []  # (row number, message)
     seen: dict[str, int] = {}
     for number, row in enumerate(rows, start=first_row):
         row_errors: list[str] = []
@@ -399,10 +449,12 @@ def bulk_register(plan: Plan, rows: Iterable[Mapping[str, Any]], *, first_row: i
         row_errors += problems
         code = enterprise.credit_code
         if code and code in seen:
-            row_errors.append(f"统一社会信用代码{code}与第{seen[code]}行重复")
+            row_errors.append(
+                _("统一社会信用代码%(code)s与第%(row)s行重复") % {"code": code, "row": seen[code]}
+            )
         else:
             seen[code] = number
-        errors += [f"第{number}行 {e}" for e in row_errors]
+        errors += [(number, e) for e in row_errors]
         enterprises.append(enterprise)
         placements.append(placement)
 
@@ -413,10 +465,10 @@ def bulk_register(plan: Plan, rows: Iterable[Mapping[str, Any]], *, first_row: i
         for code, existing_name in Enterprise.objects.filter(credit_code__in=chunk).values_list(
             "credit_code", "name"
         ):
-            errors.append(f"第{seen[code]}行 {_duplicate_message(code, existing_name)}")
+            errors.append((seen[code], _duplicate_message(code, existing_name)))
     if errors:
-        errors.sort(key=_row_number)
-        raise RegisterError(errors)
+        errors.sort(key=lambda error: error[0])  # stable: a row's problems keep their order
+        raise RegisterError([_("第%(row)s行 %(message)s") % {"row": row, "message": e} for row, e in errors])
 
     with transaction.atomic():
         for start in range(0, len(enterprises), BATCH_SIZE):
@@ -427,7 +479,3 @@ def bulk_register(plan: Plan, rows: Iterable[Mapping[str, Any]], *, first_row: i
                 placement.enterprise_id = enterprise.pk
             EnterprisePlacement.objects.bulk_create(placements[start : start + BATCH_SIZE])
     return len(enterprises)
-
-
-def _row_number(message: str) -> int:
-    return int(message[1 : message.index("行")])

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from django.db import models, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from keju.accounts.models import RoleAssignment
 from keju.orgs.models import EnterprisePlacement, OrgLevel, OrgUnit
@@ -110,7 +112,9 @@ class _Loader:
         kept: dict[str, Any] = {}
         for code, values in rows:
             if code in kept:
-                self.problems.append(f"{model._meta.verbose_name}代码“{code}”重复")
+                self.problems.append(
+                    _("%(model)s代码“%(code)s”重复") % {"model": model._meta.verbose_name, "code": code}
+                )
                 continue
             obj = existing.get(code)
             if obj is None:
@@ -388,17 +392,22 @@ class _Loader:
             uses = [
                 (
                     EnterprisePlacement.objects.filter(models.Q(district=unit) | models.Q(park=unit)),
-                    "条企业隶属记录",
+                    "placements",
                 ),
-                (Report.objects.filter(models.Q(org_unit=unit) | models.Q(district=unit)), "份报表"),
-                (RoleAssignment.objects.filter(org_unit=unit), "个用户角色"),
+                (Report.objects.filter(models.Q(org_unit=unit) | models.Q(district=unit)), "reports"),
+                (RoleAssignment.objects.filter(org_unit=unit), "roles"),
             ]
-            self.refuse_if_used(f"组织单元“{unit.name}”({unit.code})", uses)
+            self.refuse_if_used(
+                _("组织单元“%(name)s”(%(code)s)") % {"name": unit.name, "code": unit.code}, uses
+            )
         for chain in self.stale[IndustryChain]:
-            self.refuse_if_used(f"产业链“{chain.name}”({chain.code})", [(chain.enterprises.all(), "家企业")])
+            self.refuse_if_used(
+                _("产业链“%(name)s”(%(code)s)") % {"name": chain.name, "code": chain.code},
+                [(chain.enterprises.all(), "enterprises")],
+            )
         for body in self.stale[GoverningBody]:
-            uses = [(RoleAssignment.objects.filter(working_group=body), "个用户角色")]
-            self.refuse_if_used(f"机构“{body.name}”({body.code})", uses)
+            uses = [(RoleAssignment.objects.filter(working_group=body), "roles")]
+            self.refuse_if_used(_("机构“%(name)s”(%(code)s)") % {"name": body.name, "code": body.code}, uses)
         if self.problems:
             return
         # Order matters: dependants first; org units after their children let go of them.
@@ -409,6 +418,23 @@ class _Loader:
         OrgUnit.objects.filter(pk__in=stale_ids).delete()
 
     def refuse_if_used(self, what: str, uses: list[tuple[models.QuerySet, str]]) -> None:
-        counts = [f"{n}{label}" for qs, label in uses if (n := qs.count())]
+        """`uses`: the records referring to `what`, each with what they are (see _uses)."""
+        counts = [_uses(kind, n) for qs, kind in uses if (n := qs.count())]
         if counts:
-            self.problems.append(f"{what}已从规划文件中删除,但仍被{'、'.join(counts)}引用,不能删除")
+            self.problems.append(
+                _("%(what)s已从规划文件中删除,但仍被%(uses)s引用,不能删除")
+                % {"what": what, "uses": _("、").join(counts)}
+            )
+
+
+def _uses(kind: str, n: int) -> str:
+    """`n` records of `kind` in the active language (English needs the plural)."""
+    if kind == "placements":
+        text = ngettext("%(count)s条企业隶属记录", "%(count)s条企业隶属记录", n)
+    elif kind == "reports":
+        text = ngettext("%(count)s份报表", "%(count)s份报表", n)
+    elif kind == "roles":
+        text = ngettext("%(count)s个用户角色", "%(count)s个用户角色", n)
+    else:
+        text = ngettext("%(count)s家企业", "%(count)s家企业", n)
+    return text % {"count": n}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -133,4 +134,4 @@ class Talent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name or f"{self.get_kind_display()}(未公开姓名)"
+        return self.name or gettext("%(kind)s(未公开姓名)") % {"kind": self.get_kind_display()}

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keju.accounts.models import ZONE_ROLES, Role
 from keju.accounts.scoping import roles_of
@@ -33,7 +34,7 @@ logger = logging.getLogger("keju.pools")
 
 
 class PoolError(Exception):
-    """A refusal with a Chinese message; it is logged when raised, nothing is written."""
+    """A refusal with a message in the user's language; it is logged when raised, nothing is written."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -63,11 +64,11 @@ def visible_districts(user: Any, plan: Plan) -> list[OrgUnit]:
 def _text(data: Mapping[str, Any], key: str, label: str, limit: int, *, required: bool = True) -> str:
     value = str(data.get(key) or "").strip()
     if required and not value:
-        raise PoolError(f"请填写{label}。")
+        raise PoolError(_("请填写%(label)s。") % {"label": label})
     if len(value) > limit:
-        raise PoolError(f"{label}过长(最多{limit}字)。")
+        raise PoolError(_("%(label)s过长(最多%(limit)s字)。") % {"label": label, "limit": limit})
     if _MARKUP.search(value):
-        raise PoolError(f"{label}中含有网页标记或脚本,请只填写纯文本。")
+        raise PoolError(_("%(label)s中含有网页标记或脚本,请只填写纯文本。") % {"label": label})
     return value
 
 
@@ -75,7 +76,7 @@ def _district(user: Any, plan: Plan, code: Any) -> OrgUnit:
     for district in editable_districts(user, plan):
         if district.code == code:
             return district
-    raise PoolError("您不能为该区录入(管委会只能录入本区)。")
+    raise PoolError(_("您不能为该区录入(管委会只能录入本区)。"))
 
 
 def _amount(value: Any, label: str, *, required: bool = True) -> Decimal | None:
@@ -84,9 +85,9 @@ def _amount(value: Any, label: str, *, required: bool = True) -> Decimal | None:
     try:
         number = Decimal(str(value).replace(",", "").strip())
     except InvalidOperation:
-        raise PoolError(f"{label}“{value}”不是有效数字。") from None
+        raise PoolError(_("%(label)s“%(value)s”不是有效数字。") % {"label": label, "value": value}) from None
     if not number.is_finite() or number <= 0:
-        raise PoolError(f"{label}必须大于0。")
+        raise PoolError(_("%(label)s必须大于0。") % {"label": label})
     return number
 
 
@@ -94,9 +95,9 @@ def _year(value: Any, label: str, plan: Plan) -> int:
     try:
         year = int(str(value))
     except (TypeError, ValueError):
-        raise PoolError(f"{label}“{value}”不是有效年份。") from None
+        raise PoolError(_("%(label)s“%(value)s”不是有效年份。") % {"label": label, "value": value}) from None
     if not 2000 <= year <= 2100:
-        raise PoolError(f"{label}“{year}”超出合理范围。")
+        raise PoolError(_("%(label)s“%(value)s”超出合理范围。") % {"label": label, "value": year})
     return year
 
 
@@ -104,34 +105,34 @@ def _year(value: Any, label: str, plan: Plan) -> int:
 def save_project(user: Any, plan: Plan, data: Mapping[str, Any], project: Project | None = None) -> Project:
     district = _district(user, plan, data.get("district"))
     if project is not None and project.district_id not in {d.pk for d in editable_districts(user, plan)}:
-        raise PoolError("您不能修改其他区的项目。")
+        raise PoolError(_("您不能修改其他区的项目。"))
     kind = data.get("kind")
     if kind not in ProjectKind.values:
-        raise PoolError("请选择项目类型。")
+        raise PoolError(_("请选择项目类型。"))
     stage = data.get("stage") or ProjectStage.PLANNING
     if stage not in ProjectStage.values:
-        raise PoolError("项目阶段无效。")
+        raise PoolError(_("项目阶段无效。"))
     chain = None
     if data.get("industry_chain"):
         chain = IndustryChain.objects.filter(plan=plan, code=data["industry_chain"]).first()
         if chain is None:
-            raise PoolError("产业链不存在。")
+            raise PoolError(_("产业链不存在。"))
     start, end = (
-        _year(data.get("start_year"), "开工年份", plan),
-        _year(data.get("end_year"), "建成年份", plan),
+        _year(data.get("start_year"), _("开工年份"), plan),
+        _year(data.get("end_year"), _("建成年份"), plan),
     )
     if start > end:
-        raise PoolError("开工年份不能晚于建成年份。")
+        raise PoolError(_("开工年份不能晚于建成年份。"))
     fields = {
-        "name": _text(data, "name", "项目名称", 200),
+        "name": _text(data, "name", _("项目名称"), 200),
         "kind": kind,
         "stage": stage,
         "industry_chain": chain,
         "district": district,
-        "responsible_unit": _text(data, "responsible_unit", "责任单位", 200),
-        "investment": _amount(data.get("investment"), "总投资(亿元)"),
-        "expected_output": _amount(data.get("expected_output"), "达产后年产值(亿元)", required=False),
-        "outcome": _text(data, "outcome", "预期成果", 300, required=False),
+        "responsible_unit": _text(data, "responsible_unit", _("责任单位"), 200),
+        "investment": _amount(data.get("investment"), _("总投资(亿元)")),
+        "expected_output": _amount(data.get("expected_output"), _("达产后年产值(亿元)"), required=False),
+        "outcome": _text(data, "outcome", _("预期成果"), 300, required=False),
         "start_year": start,
         "end_year": end,
     }
@@ -149,30 +150,32 @@ def record_talent(user: Any, plan: Plan, data: Mapping[str, Any]) -> Talent:
     district = _district(user, plan, data.get("district"))
     kind = data.get("kind")
     if kind not in TalentKind.values:
-        raise PoolError("请选择人才类别。")
+        raise PoolError(_("请选择人才类别。"))
     consent = str(data.get("consent") or "").lower() in {"1", "true", "on", "yes", "是"}
-    name = _text(data, "name", "姓名/团队名称", 100, required=False)
-    contact = _text(data, "contact", "联系方式", 100, required=False)
+    name = _text(data, "name", _("姓名/团队名称"), 100, required=False)
+    contact = _text(data, "contact", _("联系方式"), 100, required=False)
     if (name or contact) and not consent:
-        raise PoolError("未取得本人同意,不能录入姓名和联系方式;可不填姓名,只录入类别、领域和单位用于统计。")
+        raise PoolError(
+            _("未取得本人同意,不能录入姓名和联系方式;可不填姓名,只录入类别、领域和单位用于统计。")
+        )
     try:
         members = int(data.get("members") or 1)
     except (TypeError, ValueError):
-        raise PoolError("团队人数应为整数。") from None
+        raise PoolError(_("团队人数应为整数。")) from None
     if members < 1 or (kind != TalentKind.TEAM and members != 1):
-        raise PoolError("团队人数至少为1;个人的人数为1。")
+        raise PoolError(_("团队人数至少为1;个人的人数为1。"))
     return Talent.objects.create(
         plan=plan,
         kind=kind,
         name=name,
         contact=contact,
         members=members,
-        field=_text(data, "field", "专业领域", 100),
-        employer=_text(data, "employer", "工作单位", 200),
+        field=_text(data, "field", _("专业领域"), 100),
+        employer=_text(data, "employer", _("工作单位"), 200),
         district=district,
-        year=_year(data.get("year"), "引进或认定年份", plan),
+        year=_year(data.get("year"), _("引进或认定年份"), plan),
         consent_at=timezone.now() if consent else None,
-        consent_scope=_text(data, "consent_scope", "同意范围", 200, required=False) if consent else "",
+        consent_scope=_text(data, "consent_scope", _("同意范围"), 200, required=False) if consent else "",
         recorded_by=user if getattr(user, "is_authenticated", False) else None,
     )
 
@@ -181,7 +184,7 @@ def record_talent(user: Any, plan: Plan, data: Mapping[str, Any]) -> Talent:
 def withdraw_consent(user: Any, talent: Talent) -> Talent:
     """Erase the personal data; the anonymous record keeps counting."""
     if talent.district_id not in {d.pk for d in editable_districts(user, talent.plan)}:
-        raise PoolError("您不能修改其他区的人才信息。")
+        raise PoolError(_("您不能修改其他区的人才信息。"))
     talent.name = ""
     talent.contact = ""
     talent.consent_at = None

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from keju.planning.models import IndustryChain, Target
@@ -48,7 +49,7 @@ def projects(request: HttpRequest, plan) -> HttpResponse:
         except services.PoolError as refusal:
             messages.error(request, refusal.message)
         else:
-            messages.success(request, f"已录入项目“{project.name}”。")
+            messages.success(request, _("已录入项目“%(name)s”。") % {"name": project.name})
             return redirect("pools:projects")
     context = {
         "rows": rows[:300],
@@ -82,7 +83,7 @@ def talents(request: HttpRequest, plan) -> HttpResponse:
         except services.PoolError as refusal:
             messages.error(request, refusal.message)
         else:
-            messages.success(request, "已录入人才库。")
+            messages.success(request, _("已录入人才库。"))
             return redirect("pools:talents")
     counts: dict[str, int] = {}
     for row in services.pool_counts(plan):
@@ -113,5 +114,5 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         services.withdraw_consent(request.user, talent)
     except services.PoolError as refusal:
         raise PermissionDenied(refusal.message) from None
-    messages.success(request, "已删除该人才的姓名和联系方式,统计记录保留。")
+    messages.success(request, _("已删除该人才的姓名和联系方式,统计记录保留。"))
     return redirect("pools:talents")

@@ -8,7 +8,7 @@ Roles (keju.accounts):
   Reviewing changes no data, so it stays within the evaluator's read-only role.
 - Superusers may do every step, but never review their own draft.
 Everyone else is refused. Each service runs in one transaction and writes nothing when it
-refuses (PublishingError, Chinese message, stable code).
+refuses (PublishingError, a message in the user's language, stable code).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keju.accounts.models import Role
 from keju.accounts.scoping import roles_of
@@ -93,11 +94,13 @@ def _locked(publication: Publication) -> Publication:
     return Publication.objects.select_for_update().get(pk=publication.pk)
 
 
-def _require(publication: Publication, *states: str, action: str) -> None:
+def _require(publication: Publication, *states: str, refusal: str) -> None:
+    """`refusal` is the translated message, with %(title)s, %(status)s and %(wanted)s (the states)."""
     if publication.status not in states:
-        wanted = "、".join(str(Status(s).label) for s in states)
+        wanted = _("、").join(str(Status(s).label) for s in states)
         raise PublishingError(
-            f"“{publication.title}”当前状态为“{publication.get_status_display()}”,只有{wanted}状态才能{action}",
+            refusal
+            % {"title": publication.title, "status": publication.get_status_display(), "wanted": wanted},
             code="invalid_state",
         )
 
@@ -106,29 +109,32 @@ def _verify(publication: Publication) -> None:
     """The frozen snapshot is intact and passes its checks."""
     if snapshot_hash(publication.snapshot) != publication.snapshot_hash:
         raise PublishingError(
-            "数据快照与其校验值不符(快照可能被改动),不能继续,请重新起草", code="snapshot_tampered"
+            _("数据快照与其校验值不符(快照可能被改动),不能继续,请重新起草"), code="snapshot_tampered"
         )
     problems = check_snapshot(publication.snapshot)
     if problems:
-        raise PublishingError(
-            "数据快照未通过一致性检查,不能审核或发布:"
-            + ";".join(problems[:5])
-            + (f"等{len(problems)}个问题" if len(problems) > 5 else ""),
-            code="snapshot_failed",
-            problems=problems,
+        shown = {"problems": _(";").join(problems[:5]), "count": len(problems)}
+        message = (
+            _("数据快照未通过一致性检查,不能审核或发布:%(problems)s等%(count)s个问题") % shown
+            if len(problems) > 5
+            else _("数据快照未通过一致性检查,不能审核或发布:%(problems)s") % shown
         )
+        raise PublishingError(message, code="snapshot_failed", problems=problems)
 
 
 def create_draft(*, actor: Any, plan: Plan, kind: str, period: str) -> Publication:
     """Freeze a snapshot of the stored results into a new draft (its problems are recorded, not hidden)."""
     if not can_draft(actor, plan):
-        raise PublishingError("只有省创新办可以起草出版物", code="not_allowed")
+        raise PublishingError(_("只有省创新办可以起草出版物"), code="not_allowed")
     if kind not in KINDS:
-        raise PublishingError(f"未知的出版物类型“{kind}”", code="invalid_period")
+        raise PublishingError(_("未知的出版物类型“%(kind)s”") % {"kind": kind}, code="invalid_period")
     try:
         year, _quarter = parse_period(kind, period)
         if not plan.baseline_year <= year <= plan.plan_end + 1:
-            raise SnapshotError(f"期别{period}不在规划期({plan.baseline_year}—{plan.plan_end}年)内")
+            raise SnapshotError(
+                _("期别%(period)s不在规划期(%(start)s—%(end)s年)内")
+                % {"period": period, "start": plan.baseline_year, "end": plan.plan_end}
+            )
         snapshot = build_snapshot(plan, kind, period.strip())
     except SnapshotError as exc:
         raise PublishingError(str(exc), code="invalid_period") from exc
@@ -139,8 +145,8 @@ def create_draft(*, actor: Any, plan: Plan, kind: str, period: str) -> Publicati
         ).first()
         if active is not None:
             raise PublishingError(
-                f"{period}的{KINDS[kind]}已有一份“{active.get_status_display()}”的版本,"
-                "请先处理该版本(已发布的须先撤回)",
+                _("%(period)s的%(kind)s已有一份“%(status)s”的版本,请先处理该版本(已发布的须先撤回)")
+                % {"period": period, "kind": Kind(kind).label, "status": active.get_status_display()},
                 code="exists",
             )
         try:
@@ -160,7 +166,10 @@ def create_draft(*, actor: Any, plan: Plan, kind: str, period: str) -> Publicati
                 pub.save()
                 return pub
         except IntegrityError as exc:  # a concurrent draft of the same period won
-            raise PublishingError(f"{period}的{KINDS[kind]}已有一份进行中的版本", code="exists") from exc
+            raise PublishingError(
+                _("%(period)s的%(kind)s已有一份进行中的版本") % {"period": period, "kind": Kind(kind).label},
+                code="exists",
+            ) from exc
 
 
 def review(publication: Publication, *, actor: Any, note: str = "") -> Publication:
@@ -168,10 +177,10 @@ def review(publication: Publication, *, actor: Any, note: str = "") -> Publicati
     with transaction.atomic():
         pub = _locked(publication)
         if not can_review(actor, pub.plan):
-            raise PublishingError("只有省创新办或第三方评估可以审核出版物", code="not_allowed")
-        _require(pub, Status.DRAFT, action="审核")
+            raise PublishingError(_("只有省创新办或第三方评估可以审核出版物"), code="not_allowed")
+        _require(pub, Status.DRAFT, refusal=_("“%(title)s”当前状态为“%(status)s”,只有%(wanted)s状态才能审核"))
         if pub.created_by_id == actor.pk or (pub.history and pub.history[0]["user"] == actor.get_username()):
-            raise PublishingError("起草人不能审核自己起草的出版物,请由另一位人员审核", code="own_draft")
+            raise PublishingError(_("起草人不能审核自己起草的出版物,请由另一位人员审核"), code="own_draft")
         _verify(pub)
         pub.status = Status.REVIEWED
         pub.reviewed_by = actor
@@ -185,12 +194,17 @@ def review(publication: Publication, *, actor: Any, note: str = "") -> Publicati
 def reject(publication: Publication, *, actor: Any, reason: str) -> Publication:
     """A draft or reviewed edition is turned down (已作废, kept with its reason, never public)."""
     if not reason.strip():
-        raise PublishingError("请填写退回原因", code="reason_required")
+        raise PublishingError(_("请填写退回原因"), code="reason_required")
     with transaction.atomic():
         pub = _locked(publication)
         if not can_review(actor, pub.plan):
-            raise PublishingError("只有省创新办或第三方评估可以退回出版物", code="not_allowed")
-        _require(pub, Status.DRAFT, Status.REVIEWED, action="退回")
+            raise PublishingError(_("只有省创新办或第三方评估可以退回出版物"), code="not_allowed")
+        _require(
+            pub,
+            Status.DRAFT,
+            Status.REVIEWED,
+            refusal=_("“%(title)s”当前状态为“%(status)s”,只有%(wanted)s状态才能退回"),
+        )
         pub.status = Status.DISCARDED
         pub.withdrawn_by = actor
         pub.withdrawn_at = timezone.now()
@@ -207,8 +221,10 @@ def publish(publication: Publication, *, actor: Any) -> Publication:
     with transaction.atomic():
         pub = _locked(publication)
         if not can_publish(actor, pub.plan):
-            raise PublishingError("只有省创新办可以发布出版物", code="not_allowed")
-        _require(pub, Status.REVIEWED, action="发布")
+            raise PublishingError(_("只有省创新办可以发布出版物"), code="not_allowed")
+        _require(
+            pub, Status.REVIEWED, refusal=_("“%(title)s”当前状态为“%(status)s”,只有%(wanted)s状态才能发布")
+        )
         _verify(pub)
         last = (
             Publication.objects.filter(plan=pub.plan, kind=pub.kind, year=pub.year, number__isnull=False)
@@ -229,12 +245,14 @@ def publish(publication: Publication, *, actor: Any) -> Publication:
 def withdraw(publication: Publication, *, actor: Any, reason: str) -> Publication:
     """已发布 → 已撤回: stays in the archive, marked with the reason; its data leave the public side."""
     if not reason.strip():
-        raise PublishingError("请填写撤回原因(将在公开目录中显示)", code="reason_required")
+        raise PublishingError(_("请填写撤回原因(将在公开目录中显示)"), code="reason_required")
     with transaction.atomic():
         pub = _locked(publication)
         if not can_publish(actor, pub.plan):
-            raise PublishingError("只有省创新办可以撤回出版物", code="not_allowed")
-        _require(pub, Status.PUBLISHED, action="撤回")
+            raise PublishingError(_("只有省创新办可以撤回出版物"), code="not_allowed")
+        _require(
+            pub, Status.PUBLISHED, refusal=_("“%(title)s”当前状态为“%(status)s”,只有%(wanted)s状态才能撤回")
+        )
         pub.status = Status.WITHDRAWN
         pub.withdrawn_by = actor
         pub.withdrawn_at = timezone.now()

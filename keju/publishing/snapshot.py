@@ -24,6 +24,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from keju.metrics.progress import STATUS_LABELS, assess
 from keju.metrics.projection import project
 from keju.monitoring.models import (
@@ -37,6 +39,7 @@ from keju.monitoring.models import (
 )
 from keju.orgs.models import OrgUnit
 from keju.planning.models import Baseline, Indicator, IndustryChain, Plan, Target, Task, TaskStatus
+from keju.publishing.models import Kind
 
 SNAPSHOT_VERSION = 1
 ANNUAL = "annual"
@@ -53,17 +56,20 @@ _PERIOD = {ANNUAL: re.compile(r"^(\d{4})$"), QUARTERLY: re.compile(r"^(\d{4})Q([
 
 
 class SnapshotError(ValueError):
-    """The snapshot cannot be built (Chinese message)."""
+    """The snapshot cannot be built (message in the active language; the snapshot itself stays Chinese)."""
 
 
 def parse_period(kind: str, period: str) -> tuple[int, int | None]:
     """(year, quarter) of a publication period: "2020" for annual, "2020Q3" for quarterly."""
     if kind not in KINDS:
-        raise SnapshotError(f"未知的出版物类型“{kind}”,应为季度监测数据或年度报告")
+        raise SnapshotError(_("未知的出版物类型“%(kind)s”,应为季度监测数据或年度报告") % {"kind": kind})
     match = _PERIOD[kind].match(period.strip())
     if match is None:
         example = "2020" if kind == ANNUAL else "2020Q3"
-        raise SnapshotError(f"期别“{period}”格式不正确,{KINDS[kind]}的期别应写作 {example}")
+        raise SnapshotError(
+            _("期别“%(period)s”格式不正确,%(kind)s的期别应写作 %(example)s")
+            % {"period": period, "kind": Kind(kind).label, "example": example}
+        )
     year = int(match.group(1))
     return year, int(match.group(2)) if kind == QUARTERLY else None
 
@@ -108,7 +114,7 @@ class _Reader:
         self.units = {u.pk: u for u in OrgUnit.objects.filter(plan=plan)}
         self.zone = next((u for u in self.units.values() if u.level == "zone"), None)
         if self.zone is None:
-            raise SnapshotError(f"规划“{plan.title}”没有试验区组织单元,无法生成出版物")
+            raise SnapshotError(_("规划“%(plan)s”没有试验区组织单元,无法生成出版物") % {"plan": plan.title})
         self.districts = sorted((u for u in self.units.values() if u.level == "district"), key=lambda u: u.pk)
         self.run = (
             ComputationRun.objects.filter(plan=plan, status__in=[RunStatus.SUCCEEDED, RunStatus.PARTIAL])
@@ -564,7 +570,7 @@ def build_snapshot(plan: Plan, kind: str, period: str) -> dict[str, Any]:
     year, quarter = parse_period(kind, period)
     reader = _Reader(plan)
     if reader.run is None:
-        raise SnapshotError("尚未计算任何指标(没有成功的计算批次),请先审核报表并运行指标计算")
+        raise SnapshotError(_("尚未计算任何指标(没有成功的计算批次),请先审核报表并运行指标计算"))
     internal: list[dict[str, Any]] = []
     zone = reader.zone
     assert zone is not None

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from keju.publishing import opendata, services
@@ -188,7 +189,7 @@ def manage_create(request: HttpRequest) -> HttpResponse:
     except services.PublishingError as exc:
         messages.error(request, exc.message)
         return redirect("publishing:manage")
-    messages.success(request, f"已起草“{pub.title}”")
+    messages.success(request, _("已起草“%(title)s”") % {"title": pub.title})
     return redirect("publishing:manage-detail", pk=pub.pk)
 
 
@@ -211,5 +212,8 @@ def manage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except services.PublishingError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"“{pub.title}”现为“{pub.get_status_display()}”")
+        messages.success(
+            request,
+            _("“%(title)s”现为“%(status)s”") % {"title": pub.title, "status": pub.get_status_display()},
+        )
     return redirect("publishing:manage-detail", pk=pk)

@@ -23,8 +23,19 @@ MAX_QUERY_CHARS = 2000
 REGION_NAMES = {"lanzhou": "兰州", "baiyin": "白银"}
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for translation (makemessages finds it by this name) without importing Django."""
+    return message
+
+
 class MatchingError(ValueError):
-    """A request the matcher refuses, with a Chinese message."""
+    """A request the matcher refuses: str() is the Chinese message; `template` (a msgid) and
+    `values` let the caller translate it (`_(error.template) % error.values`)."""
+
+    def __init__(self, template: str, **values: object) -> None:
+        super().__init__(template % values)
+        self.template = template
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -84,7 +95,11 @@ def supply_tokens(item: Supply) -> list[str]:
 def demand_tokens(need: Demand) -> list[str]:
     text = " ".join([need.title, need.text, *need.keywords])
     if len(text) > MAX_QUERY_CHARS:
-        raise MatchingError(f"需求描述过长({len(text)}字),请精简到{MAX_QUERY_CHARS}字以内。")
+        raise MatchingError(
+            gettext_noop("需求描述过长(%(length)s字),请精简到%(max)s字以内。"),
+            length=len(text),
+            max=MAX_QUERY_CHARS,
+        )
     return tokenize(need.title) * 2 + [t for k in need.keywords for t in tokenize(k)] + tokenize(need.text)
 
 
@@ -144,7 +159,7 @@ class Matcher:
             return []
         query = demand_tokens(need)
         if not query:
-            raise MatchingError("需求描述中没有可用于匹配的词语,请补充技术问题的具体描述。")
+            raise MatchingError(gettext_noop("需求描述中没有可用于匹配的词语,请补充技术问题的具体描述。"))
         text = self._index.scores(query)
         peak = float(text.max())
         text_norm = text / peak if peak > 0 else text

@@ -1,7 +1,7 @@
 """Business rules of technology transfer: listings, search, suggestions, the broker's workflow, contracts.
 
-Every refusal raises `TransferError` with a Chinese message, writes nothing else
-and is recorded as a refused `TransferEvent`.
+Every refusal raises `TransferError` with a message in the user's language, writes nothing
+else and is recorded as a refused `TransferEvent`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keju.accounts.events import ServiceError, refusal
 from keju.accounts.models import ZONE_ROLES, Role
@@ -49,7 +50,7 @@ _MARKUP = re.compile(r"<\s*[a-zA-Z!/?]|javascript:|on\w+\s*=", re.IGNORECASE)
 
 
 class TransferError(ServiceError):
-    """A refusal of the technology market (Chinese message)."""
+    """A refusal of the technology market (message in the active language)."""
 
 
 def refuse(actor: Any, action: str, message: str, target: str = "") -> TransferError:
@@ -100,38 +101,38 @@ def clean_listing(actor: Any, action: str, data: Mapping[str, Any]) -> ListingIn
     keywords = tuple(k.strip() for k in raw_keywords if str(k).strip())
     problems: list[str] = []
     if not title:
-        problems.append("请填写名称")
+        problems.append(_("请填写名称"))
     elif len(title) > 120:
-        problems.append(f"名称过长({len(title)}字),最多120字")
+        problems.append(_("名称过长(%(length)s字),最多120字") % {"length": len(title)})
     if not description:
-        problems.append("请填写描述")
+        problems.append(_("请填写描述"))
     elif len(description) > 2000:
-        problems.append(f"描述过长({len(description)}字),最多2000字")
+        problems.append(_("描述过长(%(length)s字),最多2000字") % {"length": len(description)})
     if len(keywords) > MAX_KEYWORDS:
-        problems.append(f"关键词最多{MAX_KEYWORDS}个")
+        problems.append(_("关键词最多%(count)s个") % {"count": MAX_KEYWORDS})
     if any(len(k) > 20 for k in keywords):
-        problems.append("每个关键词最多20字")
+        problems.append(_("每个关键词最多20字"))
     if any(_MARKUP.search(text) for text in (title, description, *keywords)):
-        problems.append("内容中含有网页标记或脚本(如 <script>),请只填写纯文本")
+        problems.append(_("内容中含有网页标记或脚本(如 <script>),请只填写纯文本"))
     if data.get("field") not in TechField.values:
-        problems.append("请选择技术领域")
+        problems.append(_("请选择技术领域"))
     region = data.get("region") or Region.LANZHOU
     if region not in Region.values:
-        problems.append("地区无效")
+        problems.append(_("地区无效"))
     if problems:
-        raise refuse(actor, action, ";".join(problems) + "。")
+        raise refuse(actor, action, _("%(problems)s。") % {"problems": _(";").join(problems)})
     return ListingInput(title, description, keywords, str(data["field"]), str(region))
 
 
 def publish_need(actor: Any, enterprise: Enterprise, data: Mapping[str, Any]) -> Need:
     """An enterprise posts a technology need (its own reporter, or zone staff on its behalf)."""
     if not (is_broker(actor) or enterprise.pk in reporter_enterprise_ids(actor)):
-        raise refuse(actor, "publish_need", "您只能为本企业发布技术需求。", f"enterprise:{enterprise.pk}")
+        raise refuse(actor, "publish_need", _("您只能为本企业发布技术需求。"), f"enterprise:{enterprise.pk}")
     listing = clean_listing(actor, "publish_need", data)
-    budget = _decimal_or_none(actor, "publish_need", data.get("budget"), "预算")
+    budget = _decimal_or_none(actor, "publish_need", data.get("budget"), _("预算"))
     mode = data.get("mode") or CooperationMode.JOINT
     if mode not in CooperationMode.values:
-        raise refuse(actor, "publish_need", "合作方式无效。")
+        raise refuse(actor, "publish_need", _("合作方式无效。"))
     industry = (enterprise.industry_code or "")[1:3] if enterprise.industry_code else ""
     need = Need.objects.create(
         plan=enterprise.plan,
@@ -157,27 +158,29 @@ def publish_need(actor: Any, enterprise: Enterprise, data: Mapping[str, Any]) ->
 def publish_achievement(actor: Any, plan: Plan, data: Mapping[str, Any]) -> Achievement:
     """Zone staff publish an achievement offered by a university, institute or enterprise."""
     if not is_broker(actor):
-        raise refuse(actor, "publish_achievement", "只有省创新办或工作小组人员可以发布科技成果。")
+        raise refuse(actor, "publish_achievement", _("只有省创新办或工作小组人员可以发布科技成果。"))
     listing = clean_listing(actor, "publish_achievement", data)
     owner_name = str(data.get("owner_name") or "").strip()
     if not owner_name or _MARKUP.search(owner_name):
-        raise refuse(actor, "publish_achievement", "请填写成果持有单位(纯文本)。")
+        raise refuse(actor, "publish_achievement", _("请填写成果持有单位(纯文本)。"))
     stage = data.get("stage") or Stage.PILOT
     ip_type = data.get("ip_type") or IpType.OTHER
     if stage not in Stage.values or ip_type not in IpType.values:
-        raise refuse(actor, "publish_achievement", "所处阶段或知识产权类型无效。")
+        raise refuse(actor, "publish_achievement", _("所处阶段或知识产权类型无效。"))
     industries = data.get("industries") or []
     if isinstance(industries, str):
         industries = [c for c in re.split(r"[,，\s]+", industries) if c]
     if any(not re.fullmatch(r"\d{2}", c) for c in industries):
-        raise refuse(actor, "publish_achievement", "适用行业请填写国民经济行业分类两位大类代码,如 32、27。")
+        raise refuse(
+            actor, "publish_achievement", _("适用行业请填写国民经济行业分类两位大类代码,如 32、27。")
+        )
     sei = data.get("strategic_emerging") or ""
     hti = data.get("high_tech_industry") or ""
     if sei not in ("", *StrategicEmerging.values) or hti not in ("", *HighTechIndustry.values):
-        raise refuse(actor, "publish_achievement", "战略性新兴产业或高技术产业分类无效。")
+        raise refuse(actor, "publish_achievement", _("战略性新兴产业或高技术产业分类无效。"))
     terms = str(data.get("terms") or "").strip()
     if _MARKUP.search(terms):
-        raise refuse(actor, "publish_achievement", "价格或合作条件中含有网页标记或脚本,请只填写纯文本。")
+        raise refuse(actor, "publish_achievement", _("价格或合作条件中含有网页标记或脚本,请只填写纯文本。"))
     achievement = Achievement.objects.create(
         plan=plan,
         owner_name=owner_name,
@@ -211,9 +214,11 @@ def _decimal_or_none(actor: Any, action: str, value: Any, label: str) -> Decimal
     try:
         number = Decimal(str(value).replace(",", "").strip())
     except InvalidOperation:
-        raise refuse(actor, action, f"{label}“{value}”不是有效数字。") from None
+        raise refuse(
+            actor, action, _("%(label)s“%(value)s”不是有效数字。") % {"label": label, "value": value}
+        ) from None
     if not number.is_finite() or number < 0:
-        raise refuse(actor, action, f"{label}不能为负数。")
+        raise refuse(actor, action, _("%(label)s不能为负数。") % {"label": label})
     return number
 
 
@@ -309,9 +314,14 @@ def search(plan: Plan, actor: Any, query: str, *, kind: str = "achievements", li
     """Published achievements or needs ranked by relevance to a free-text query."""
     query = (query or "").strip()
     if len(query) > MAX_SEARCH_CHARS:
-        raise refuse(actor, "search", f"搜索词过长({len(query)}字),请控制在{MAX_SEARCH_CHARS}字以内。")
+        raise refuse(
+            actor,
+            "search",
+            _("搜索词过长(%(length)s字),请控制在%(max)s字以内。")
+            % {"length": len(query), "max": MAX_SEARCH_CHARS},
+        )
     if kind not in {"achievements", "needs"}:
-        raise refuse(actor, "search", "搜索类别无效。")
+        raise refuse(actor, "search", _("搜索类别无效。"))
     model = Achievement if kind == "achievements" else Need
     published = list(model.objects.filter(plan=plan).published().order_by("id"))
     if not query:
@@ -319,7 +329,7 @@ def search(plan: Plan, actor: Any, query: str, *, kind: str = "achievements", li
     try:
         ranked = _search_matcher(plan, kind, published).rank(Demand(title=query), limit=limit)
     except MatchingError as error:
-        raise refuse(actor, "search", str(error)) from None
+        raise refuse(actor, "search", _(error.template) % error.values) from None
     by_id = {str(x.pk): x for x in published}
     return [by_id[s.supply_id] for s in ranked]
 
@@ -339,13 +349,13 @@ def follow_up(actor: Any, need: Need, achievement: Achievement) -> Match:
     """A broker takes up a suggested pair: the match is recorded as contacted."""
     if not is_broker(actor):
         raise refuse(
-            actor, "follow_up", "只有技术经纪人(省创新办或工作小组人员)可以跟进对接。", f"need:{need.pk}"
+            actor, "follow_up", _("只有技术经纪人(省创新办或工作小组人员)可以跟进对接。"), f"need:{need.pk}"
         )
     if need.plan_id != achievement.plan_id or ListingStatus.PUBLISHED not in (
         need.status,
         achievement.status,
     ):
-        raise refuse(actor, "follow_up", "需求或成果未发布,不能对接。", f"need:{need.pk}")
+        raise refuse(actor, "follow_up", _("需求或成果未发布,不能对接。"), f"need:{need.pk}")
     reasons: list[str] = []
     score = 0.0
     for ranked in suggest_for_need(need, limit=50):
@@ -363,7 +373,7 @@ def follow_up(actor: Any, need: Need, achievement: Achievement) -> Match:
             )
     except IntegrityError:
         raise refuse(
-            actor, "follow_up", "这对需求与成果已在对接中,请勿重复创建。", f"need:{need.pk}"
+            actor, "follow_up", _("这对需求与成果已在对接中,请勿重复创建。"), f"need:{need.pk}"
         ) from None
     TransferEvent.record(actor, "follow_up", f"match:{match.pk}", f"{need.title} ↔ {achievement.title}")
     return match
@@ -372,16 +382,19 @@ def follow_up(actor: Any, need: Need, achievement: Achievement) -> Match:
 def advance(actor: Any, match: Match, status: str, note: str = "") -> Match:
     """Move a match along suggested → contacted → negotiating, or close it with a reason."""
     if not is_broker(actor):
-        raise refuse(actor, "advance", "只有技术经纪人可以更新对接状态。", f"match:{match.pk}")
+        raise refuse(actor, "advance", _("只有技术经纪人可以更新对接状态。"), f"match:{match.pk}")
     note = (note or "").strip()
     try:
         with transaction.atomic():
             current = Match.objects.select_for_update().get(pk=match.pk)
             if status not in _NEXT.get(current.status, set()):
                 wanted = MatchStatus(status).label if status in MatchStatus.values else status
-                raise TransferError(f"当前状态“{MatchStatus(current.status).label}”不能改为“{wanted}”。")
+                raise TransferError(
+                    _("当前状态“%(current)s”不能改为“%(wanted)s”。")
+                    % {"current": MatchStatus(current.status).label, "wanted": wanted}
+                )
             if status == MatchStatus.CLOSED and not note:
-                raise TransferError("关闭对接须填写原因。")
+                raise TransferError(_("关闭对接须填写原因。"))
             current.status = status
             if note:
                 line = f"{timezone.localdate():%Y-%m-%d} {note}"
@@ -415,30 +428,35 @@ def register_contract(
     """Register a technology contract (技术合同登记); a match, if given, becomes 已签约."""
     action = "register_contract"
     if not is_broker(actor):
-        raise refuse(actor, action, "只有技术合同登记人员(省创新办或工作小组)可以登记技术合同。")
+        raise refuse(actor, action, _("只有技术合同登记人员(省创新办或工作小组)可以登记技术合同。"))
     contract_type = data.get("contract_type")
     if contract_type not in ContractType.values:
-        raise refuse(actor, action, "请选择合同类别(技术开发、转让、许可、咨询或服务)。")
+        raise refuse(actor, action, _("请选择合同类别(技术开发、转让、许可、咨询或服务)。"))
     title = str(data.get("title") or "").strip()
     seller_name = str(data.get("seller_name") or "").strip()
     buyer_name = str(data.get("buyer_name") or "").strip()
     if not title or not seller_name or not buyer_name:
-        raise refuse(actor, action, "请填写合同名称、卖方和买方。")
+        raise refuse(actor, action, _("请填写合同名称、卖方和买方。"))
     if any(_MARKUP.search(t) for t in (title, seller_name, buyer_name)):
-        raise refuse(actor, action, "合同信息中含有网页标记或脚本,请只填写纯文本。")
-    amount = _decimal_or_none(actor, action, data.get("amount"), "成交额")
+        raise refuse(actor, action, _("合同信息中含有网页标记或脚本,请只填写纯文本。"))
+    amount = _decimal_or_none(actor, action, data.get("amount"), _("成交额"))
     if amount is None or amount <= 0:
-        raise refuse(actor, action, "成交额必须大于0(单位:万元)。")
-    income = _decimal_or_none(actor, action, data.get("technical_income"), "核定技术性收入")
+        raise refuse(actor, action, _("成交额必须大于0(单位:万元)。"))
+    income = _decimal_or_none(actor, action, data.get("technical_income"), _("核定技术性收入"))
     income = amount if income is None else income
     if income > amount:
-        raise refuse(actor, action, f"核定技术性收入({income}万元)不能大于成交额({amount}万元)。")
-    signed_on = _date(actor, action, data.get("signed_on"), "签订日期")
-    registered_on = _date(actor, action, data.get("registered_on") or timezone.localdate(), "登记日期")
+        raise refuse(
+            actor,
+            action,
+            _("核定技术性收入(%(income)s万元)不能大于成交额(%(amount)s万元)。")
+            % {"income": income, "amount": amount},
+        )
+    signed_on = _date(actor, action, data.get("signed_on"), _("签订日期"))
+    registered_on = _date(actor, action, data.get("registered_on") or timezone.localdate(), _("登记日期"))
     if registered_on < signed_on:
-        raise refuse(actor, action, "登记日期不能早于签订日期。")
+        raise refuse(actor, action, _("登记日期不能早于签订日期。"))
     if registered_on > timezone.localdate():
-        raise refuse(actor, action, "登记日期不能晚于今天。")
+        raise refuse(actor, action, _("登记日期不能晚于今天。"))
     seller = data.get("seller")
     buyer = data.get("buyer")
     district = None
@@ -446,7 +464,7 @@ def register_contract(
         placement = placement_on(seller, signed_on)
         district = placement.district if placement else None
     if match is not None and match.status != MatchStatus.NEGOTIATING:
-        raise refuse(actor, action, "只有“洽谈中”的对接可以登记为合同。", f"match:{match.pk}")
+        raise refuse(actor, action, _("只有“洽谈中”的对接可以登记为合同。"), f"match:{match.pk}")
     fields = {
         "plan": plan,
         "contract_type": contract_type,
@@ -477,12 +495,14 @@ def _create_contract(fields: dict[str, Any], number: str) -> TechContract:
     with transaction.atomic():
         number = number or _next_registration_number(fields["registered_on"].year)
         if TechContract.objects.filter(registration_number=number).exists():
-            raise TransferError(f"登记编号 {number} 已存在,同一合同不能重复登记。")
+            raise TransferError(_("登记编号 %(number)s 已存在,同一合同不能重复登记。") % {"number": number})
         try:
             with transaction.atomic():
                 contract = TechContract.objects.create(registration_number=number, **fields)
         except IntegrityError:
-            raise TransferError(f"登记编号 {number} 已存在,同一合同不能重复登记。") from None
+            raise TransferError(
+                _("登记编号 %(number)s 已存在,同一合同不能重复登记。") % {"number": number}
+            ) from None
         match = fields["match"]
         if match is not None:
             Match.objects.filter(pk=match.pk).update(status=MatchStatus.CONTRACTED, updated_at=timezone.now())
@@ -495,7 +515,11 @@ def _date(actor: Any, action: str, value: Any, label: str) -> date:
     try:
         return date.fromisoformat(str(value))
     except (TypeError, ValueError):
-        raise refuse(actor, action, f"{label}“{value or ''}”不是有效日期(格式:2020-06-30)。") from None
+        raise refuse(
+            actor,
+            action,
+            _("%(label)s“%(value)s”不是有效日期(格式:2020-06-30)。") % {"label": label, "value": value or ""},
+        ) from None
 
 
 def contract_turnover(plan: Plan, years: Iterable[int] | None = None) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from keju.orgs.models import Enterprise
@@ -89,12 +90,12 @@ def new_need(request: HttpRequest, plan) -> HttpResponse:
         enterprise = Enterprise.objects.filter(plan=plan, pk=enterprise_id).first() if enterprise_id else None
         try:
             if enterprise is None:
-                raise services.TransferError("请选择需求企业。")
+                raise services.TransferError(_("请选择需求企业。"))
             need = services.publish_need(request.user, enterprise, request.POST)
         except services.TransferError as refusal:
             messages.error(request, refusal.message)
         else:
-            messages.success(request, "技术需求已发布。")
+            messages.success(request, _("技术需求已发布。"))
             return redirect("transfer:need", pk=need.pk)
     context = {
         "enterprises": enterprises,
@@ -120,7 +121,7 @@ def new_achievement(request: HttpRequest, plan) -> HttpResponse:
         except services.TransferError as refusal:
             messages.error(request, refusal.message)
         else:
-            messages.success(request, "科技成果已发布。")
+            messages.success(request, _("科技成果已发布。"))
             return redirect("transfer:achievement", pk=achievement.pk)
     context = {
         "fields": TechField.choices,
@@ -148,7 +149,7 @@ def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied from None
         messages.error(request, refusal.message)
     else:
-        messages.success(request, "已加入对接看板。")
+        messages.success(request, _("已加入对接看板。"))
     return redirect("transfer:need", pk=need.pk)
 
 
@@ -199,7 +200,9 @@ def contracts(request: HttpRequest, plan) -> HttpResponse:
         except services.TransferError as refusal:
             messages.error(request, refusal.message)
         else:
-            messages.success(request, f"技术合同已登记,登记编号 {contract.registration_number}。")
+            messages.success(
+                request, _("技术合同已登记,登记编号 %(number)s。") % {"number": contract.registration_number}
+            )
             return redirect("transfer:contracts")
     registered = TechContract.objects.filter(plan=plan).select_related("district")
     totals = (

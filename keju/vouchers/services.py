@@ -2,8 +2,8 @@
 
 Money moves only by adding ledger entries (`_move`), under a row lock on the
 account's owner (programme or voucher) so that concurrent requests queue and a
-balance can never go below zero. Every refusal raises `VoucherError` with a
-Chinese message, writes nothing else and is logged as a refused `VoucherEvent`.
+balance can never go below zero. Every refusal raises `VoucherError` with a message
+in the user's language, writes nothing else and is logged as a refused `VoucherEvent`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from typing import Any, TypeVar
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from keju.accounts.events import ServiceError, guarded, refusal
 from keju.accounts.models import Role
@@ -52,7 +54,7 @@ T = TypeVar("T")
 
 
 class VoucherError(ServiceError):
-    """A refusal of the voucher scheme (Chinese message)."""
+    """A refusal of the voucher scheme (message in the active language)."""
 
 
 def _refuse(actor: Any, action: str, target: str, message: str) -> VoucherError:
@@ -75,19 +77,23 @@ def money(value: Any, label: str) -> Decimal:
     else:
         # Amounts are typed in 元 only: "12万" or "1200元" is refused rather than scaled.
         if isinstance(value, str) and _NOT_PLAIN.search(unicodedata.normalize("NFKC", value)):
-            raise VoucherError(f"{label}“{value}”不是有效金额(单位:元)。")
+            raise VoucherError(
+                _("%(label)s“%(value)s”不是有效金额(单位:元)。") % {"label": label, "value": value}
+            )
         try:
             parsed = parse_value(_money_field(label), value)
         except CellValueError:
             parsed = None
         if parsed is None:
-            raise VoucherError(f"{label}“{value}”不是有效金额(单位:元)。")
+            raise VoucherError(
+                _("%(label)s“%(value)s”不是有效金额(单位:元)。") % {"label": label, "value": value}
+            )
         # repr gives the shortest digits that round-trip, i.e. the digits that were typed.
         number = Decimal(repr(float(parsed)))
     if not number.is_finite() or number <= 0:
-        raise VoucherError(f"{label}必须大于0(单位:元)。")
+        raise VoucherError(_("%(label)s必须大于0(单位:元)。") % {"label": label})
     if number != number.quantize(CENT):
-        raise VoucherError(f"{label}最多保留两位小数。")
+        raise VoucherError(_("%(label)s最多保留两位小数。") % {"label": label})
     return number.quantize(CENT)
 
 
@@ -157,7 +163,7 @@ def _move(
                 ]
             )
     except IntegrityError:
-        raise VoucherError("该笔款项已记账,请勿重复提交。") from None
+        raise VoucherError(_("该笔款项已记账,请勿重复提交。")) from None
 
 
 def payable_account(programme: Programme) -> str:
@@ -174,27 +180,27 @@ def paid_account(programme: Programme) -> str:
 def create_programme(actor: Any, plan: Plan, data: Mapping[str, Any]) -> Programme:
     """Open a year's programme; its budget is the programme account's first entry."""
     if not is_office(actor):
-        raise _refuse(actor, "create_programme", "", "只有省创新办可以设立创新券计划。")
+        raise _refuse(actor, "create_programme", "", _("只有省创新办可以设立创新券计划。"))
 
     def work() -> Programme:
-        budget = money(data.get("budget"), "预算")
+        budget = money(data.get("budget"), _("预算"))
         ratio = Decimal(str(data.get("subsidy_ratio", "0.5")))
         if not Decimal("0") < ratio <= Decimal("1"):
-            raise VoucherError("补贴比例应在0到1之间,如0.5。")
+            raise VoucherError(_("补贴比例应在0到1之间,如0.5。"))
         eligible = list(data.get("eligible") or ApplicantCategory.values)
         if not set(eligible) <= set(ApplicantCategory.values):
-            raise VoucherError("申领对象类别无效。")
+            raise VoucherError(_("申领对象类别无效。"))
         dates = {k: _date(data.get(k), label) for k, label in _PROGRAMME_DATES.items()}
         if not dates["apply_from"] <= dates["apply_until"] <= dates["use_by"] <= dates["settle_by"]:
-            raise VoucherError("日期顺序应为:申领开始 ≤ 申领截止 ≤ 使用截止 ≤ 兑付截止。")
+            raise VoucherError(_("日期顺序应为:申领开始 ≤ 申领截止 ≤ 使用截止 ≤ 兑付截止。"))
         programme = Programme.objects.create(
             plan=plan,
             year=int(data.get("year") or dates["apply_from"].year),
             name=str(data.get("name") or "创新券").strip()[:120],
             budget=budget,
             subsidy_ratio=ratio,
-            cap_per_application=money(data.get("cap_per_application"), "单次申领上限"),
-            cap_per_enterprise_year=money(data.get("cap_per_enterprise_year"), "每企业年度上限"),
+            cap_per_application=money(data.get("cap_per_application"), _("单次申领上限")),
+            cap_per_enterprise_year=money(data.get("cap_per_enterprise_year"), _("每企业年度上限")),
             eligible=eligible,
             spot_check_rate=Decimal(str(data.get("spot_check_rate", "0.10"))),
             **dates,
@@ -213,10 +219,10 @@ def create_programme(actor: Any, plan: Plan, data: Mapping[str, Any]) -> Program
 
 
 _PROGRAMME_DATES = {
-    "apply_from": "申领开始",
-    "apply_until": "申领截止",
-    "use_by": "使用截止日期",
-    "settle_by": "兑付截止日期",
+    "apply_from": gettext_lazy("申领开始"),
+    "apply_until": gettext_lazy("申领截止"),
+    "use_by": gettext_lazy("使用截止日期"),
+    "settle_by": gettext_lazy("兑付截止日期"),
 }
 
 
@@ -226,32 +232,40 @@ def _date(value: Any, label: str) -> date:
     try:
         return date.fromisoformat(str(value))
     except (TypeError, ValueError):
-        raise VoucherError(f"{label}“{value or ''}”不是有效日期(格式:2020-06-30)。") from None
+        raise VoucherError(
+            _("%(label)s“%(value)s”不是有效日期(格式:2020-06-30)。") % {"label": label, "value": value or ""}
+        ) from None
 
 
 def apply(actor: Any, programme: Programme, enterprise: Enterprise, data: Mapping[str, Any]) -> Application:
     """An enterprise applies for a quota within the programme's window and caps."""
     target = f"programme:{programme.pk}"
     if not (reporter_of(actor, enterprise.pk) or is_office(actor)):
-        raise _refuse(actor, "apply", target, "您只能为本企业申领创新券。")
+        raise _refuse(actor, "apply", target, _("您只能为本企业申领创新券。"))
 
     def work() -> Application:
         today = timezone.localdate()
         if not programme.apply_from <= today <= programme.apply_until:
-            raise VoucherError(f"不在申领期内(申领期 {programme.apply_from} 至 {programme.apply_until})。")
+            raise VoucherError(
+                _("不在申领期内(申领期 %(start)s 至 %(end)s)。")
+                % {"start": programme.apply_from, "end": programme.apply_until}
+            )
         category = data.get("category")
         if category not in programme.eligible:
-            raise VoucherError("该类别的主体不在本计划的申领对象之内。")
-        amount = money(data.get("amount"), "申领金额")
+            raise VoucherError(_("该类别的主体不在本计划的申领对象之内。"))
+        amount = money(data.get("amount"), _("申领金额"))
         if amount > programme.cap_per_application:
-            raise VoucherError(f"申领金额 {amount} 元超过单次上限 {programme.cap_per_application} 元。")
+            raise VoucherError(
+                _("申领金额 %(amount)s 元超过单次上限 %(cap)s 元。")
+                % {"amount": amount, "cap": programme.cap_per_application}
+            )
         purpose = str(data.get("purpose") or "").strip()
         if not purpose:
-            raise VoucherError("请填写用途说明。")
+            raise VoucherError(_("请填写用途说明。"))
         if Application.objects.filter(
             programme=programme, enterprise=enterprise, status=ApplicationStatus.SUBMITTED
         ).exists():
-            raise VoucherError("本企业在该计划中已有待审核的申领,请勿重复提交。")
+            raise VoucherError(_("本企业在该计划中已有待审核的申领,请勿重复提交。"))
         return Application.objects.create(
             programme=programme,
             enterprise=enterprise,
@@ -268,25 +282,29 @@ def approve(actor: Any, application: Application, *, amount: Any = None, reason:
     """Grant a quota: budget → voucher, under a lock on the programme so the budget never goes negative."""
     target = f"application:{application.pk}"
     if not is_office(actor):
-        raise _refuse(actor, "approve", target, "只有省创新办可以审批创新券申领。")
+        raise _refuse(actor, "approve", target, _("只有省创新办可以审批创新券申领。"))
 
     def work() -> Voucher:
         programme = Programme.objects.select_for_update().get(pk=application.programme_id)
         current = Application.objects.select_for_update().get(pk=application.pk)
         if current.status != ApplicationStatus.SUBMITTED:
-            raise VoucherError("该申领已处理,不能重复审批。")
-        grant = money(amount, "核定额度") if amount not in (None, "") else current.amount
+            raise VoucherError(_("该申领已处理,不能重复审批。"))
+        grant = money(amount, _("核定额度")) if amount not in (None, "") else current.amount
         if grant > current.amount:
-            raise VoucherError("核定额度不能超过申领金额。")
+            raise VoucherError(_("核定额度不能超过申领金额。"))
         available = balance(programme.account)
         if grant > available:
-            raise VoucherError(f"预算余额不足:尚可分配 {available} 元,拟核定 {grant} 元。")
+            raise VoucherError(
+                _("预算余额不足:尚可分配 %(available)s 元,拟核定 %(grant)s 元。")
+                % {"available": available, "grant": grant}
+            )
         granted_this_year = Voucher.objects.filter(
             enterprise_id=current.enterprise_id, programme__year=programme.year
         ).aggregate(total=Sum("quota"))["total"] or Decimal("0")
         if granted_this_year + grant > programme.cap_per_enterprise_year:
             raise VoucherError(
-                f"超过每企业年度上限 {programme.cap_per_enterprise_year} 元(本年已核定 {granted_this_year} 元)。"
+                _("超过每企业年度上限 %(cap)s 元(本年已核定 %(granted)s 元)。")
+                % {"cap": programme.cap_per_enterprise_year, "granted": granted_this_year}
             )
         current.status = ApplicationStatus.APPROVED
         current.decided_by = actor
@@ -308,14 +326,14 @@ def approve(actor: Any, application: Application, *, amount: Any = None, reason:
 def reject(actor: Any, application: Application, reason: str) -> Application:
     target = f"application:{application.pk}"
     if not is_office(actor):
-        raise _refuse(actor, "reject", target, "只有省创新办可以审批创新券申领。")
+        raise _refuse(actor, "reject", target, _("只有省创新办可以审批创新券申领。"))
 
     def work() -> Application:
         current = Application.objects.select_for_update().get(pk=application.pk)
         if current.status != ApplicationStatus.SUBMITTED:
-            raise VoucherError("该申领已处理。")
+            raise VoucherError(_("该申领已处理。"))
         if not reason.strip():
-            raise VoucherError("不通过须填写原因。")
+            raise VoucherError(_("不通过须填写原因。"))
         current.status = ApplicationStatus.REJECTED
         current.decision_reason = reason.strip()[:300]
         current.decided_by = actor
@@ -332,30 +350,36 @@ def place_order(actor: Any, voucher: Voucher, provider: Provider, data: Mapping[
     """The enterprise orders a service; the voucher share is capped by ratio and the current balance."""
     target = f"voucher:{voucher.pk}"
     if not reporter_of(actor, voucher.enterprise_id):
-        raise _refuse(actor, "place_order", target, "只有持券企业可以用券下单。")
+        raise _refuse(actor, "place_order", target, _("只有持券企业可以用券下单。"))
 
     def work() -> Order:
         programme = voucher.programme
         if timezone.localdate() > programme.use_by:
-            raise VoucherError(f"创新券已过使用截止日期({programme.use_by}),不能再下单。")
+            raise VoucherError(
+                _("创新券已过使用截止日期(%(date)s),不能再下单。") % {"date": programme.use_by}
+            )
         if not provider.accepts_vouchers:
-            raise VoucherError("该服务机构不接收创新券。")
+            raise VoucherError(_("该服务机构不接收创新券。"))
         category = data.get("category")
         if category not in ServiceCategory.values or category not in provider.categories:
-            raise VoucherError("该服务机构不提供所选类别的服务。")
+            raise VoucherError(_("该服务机构不提供所选类别的服务。"))
         description = str(data.get("description") or "").strip()
         if not description:
-            raise VoucherError("请填写服务内容。")
-        contract_amount = money(data.get("contract_amount"), "合同金额")
-        voucher_amount = money(data.get("voucher_amount"), "用券金额")
+            raise VoucherError(_("请填写服务内容。"))
+        contract_amount = money(data.get("contract_amount"), _("合同金额"))
+        voucher_amount = money(data.get("voucher_amount"), _("用券金额"))
         limit = (contract_amount * programme.subsidy_ratio).quantize(CENT, rounding=ROUND_HALF_UP)
         if voucher_amount > limit:
             raise VoucherError(
-                f"用券金额 {voucher_amount} 元超过合同金额的 {programme.subsidy_ratio:.0%}({limit} 元)。"
+                _("用券金额 %(amount)s 元超过合同金额的 %(ratio)s(%(limit)s 元)。")
+                % {"amount": voucher_amount, "ratio": f"{programme.subsidy_ratio:.0%}", "limit": limit}
             )
         available = balance(voucher.account)
         if voucher_amount > available:
-            raise VoucherError(f"创新券余额不足:余额 {available} 元,拟用 {voucher_amount} 元。")
+            raise VoucherError(
+                _("创新券余额不足:余额 %(available)s 元,拟用 %(amount)s 元。")
+                % {"available": available, "amount": voucher_amount}
+            )
         return Order.objects.create(
             voucher=voucher,
             provider=provider,
@@ -371,12 +395,15 @@ def place_order(actor: Any, voucher: Voucher, provider: Provider, data: Mapping[
 def _provider_step(actor: Any, order: Order, action: str, frm: str, to: str, **changes: Any) -> Order:
     target = f"order:{order.pk}"
     if not provider_member(actor, order.provider):
-        raise _refuse(actor, action, target, "只有承接订单的服务机构可以操作。")
+        raise _refuse(actor, action, target, _("只有承接订单的服务机构可以操作。"))
 
     def work() -> Order:
         current = Order.objects.select_for_update().get(pk=order.pk)
         if current.status != frm:
-            raise VoucherError(f"订单当前状态为“{OrderStatus(current.status).label}”,不能执行此操作。")
+            raise VoucherError(
+                _("订单当前状态为“%(status)s”,不能执行此操作。")
+                % {"status": OrderStatus(current.status).label}
+            )
         current.status = to
         for name, value in changes.items():
             setattr(current, name, value)
@@ -392,7 +419,7 @@ def confirm_order(actor: Any, order: Order) -> Order:
 
 def deliver(actor: Any, order: Order, result: str) -> Order:
     if not (result or "").strip():
-        raise _refuse(actor, "deliver", f"order:{order.pk}", "请填写服务成果(如检测报告编号、研发成果)。")
+        raise _refuse(actor, "deliver", f"order:{order.pk}", _("请填写服务成果(如检测报告编号、研发成果)。"))
     return _provider_step(
         actor, order, "deliver", OrderStatus.CONFIRMED, OrderStatus.DELIVERED, result=result.strip()[:2000]
     )
@@ -402,7 +429,7 @@ def redeem(actor: Any, order: Order, *, satisfaction: Any, payment_proof: str) -
     """The enterprise accepts the delivered service and pays the voucher share: voucher → payable."""
     target = f"order:{order.pk}"
     if not reporter_of(actor, order.voucher.enterprise_id):
-        raise _refuse(actor, "redeem", target, "只有持券企业可以用券支付。")
+        raise _refuse(actor, "redeem", target, _("只有持券企业可以用券支付。"))
 
     def work() -> Order:
         voucher = Voucher.objects.select_for_update().get(pk=order.voucher_id)
@@ -413,22 +440,25 @@ def redeem(actor: Any, order: Order, *, satisfaction: Any, payment_proof: str) -
             OrderStatus.ON_HOLD,
             OrderStatus.SETTLED,
         }:
-            raise VoucherError("该订单已用券支付,请勿重复提交。")
+            raise VoucherError(_("该订单已用券支付,请勿重复提交。"))
         if current.status != OrderStatus.DELIVERED:
-            raise VoucherError("服务尚未完成,不能用券支付。")
+            raise VoucherError(_("服务尚未完成,不能用券支付。"))
         if timezone.localdate() > voucher.programme.use_by:
-            raise VoucherError(f"创新券已过使用截止日期({voucher.programme.use_by})。")
+            raise VoucherError(_("创新券已过使用截止日期(%(date)s)。") % {"date": voucher.programme.use_by})
         try:
             score = int(satisfaction)
         except (TypeError, ValueError):
-            raise VoucherError("请选择满意度(1–5分)。") from None
+            raise VoucherError(_("请选择满意度(1–5分)。")) from None
         if not 1 <= score <= 5:
-            raise VoucherError("满意度应为1到5分。")
+            raise VoucherError(_("满意度应为1到5分。"))
         if not (payment_proof or "").strip():
-            raise VoucherError("请填写企业自付部分的付款凭证号。")
+            raise VoucherError(_("请填写企业自付部分的付款凭证号。"))
         available = balance(voucher.account)
         if current.voucher_amount > available:
-            raise VoucherError(f"创新券余额不足:余额 {available} 元,本单需 {current.voucher_amount} 元。")
+            raise VoucherError(
+                _("创新券余额不足:余额 %(available)s 元,本单需 %(amount)s 元。")
+                % {"available": available, "amount": current.voucher_amount}
+            )
         _move(
             voucher.account,
             payable_account(voucher.programme),
@@ -477,7 +507,7 @@ def request_settlement(actor: Any, order: Order, data: Mapping[str, Any]) -> Ord
     """The provider applies for 兑付 with contract, invoice, payment proof and result; flags put it on hold."""
     target = f"order:{order.pk}"
     if not provider_member(actor, order.provider):
-        raise _refuse(actor, "request_settlement", target, "只有承接订单的服务机构可以申请兑付。")
+        raise _refuse(actor, "request_settlement", target, _("只有承接订单的服务机构可以申请兑付。"))
 
     def work() -> Order:
         current = (
@@ -486,26 +516,29 @@ def request_settlement(actor: Any, order: Order, data: Mapping[str, Any]) -> Ord
             .get(pk=order.pk)
         )
         if current.status in {OrderStatus.ORDERED, OrderStatus.CONFIRMED, OrderStatus.DELIVERED}:
-            raise VoucherError("服务未完成或企业尚未用券支付,不能申请兑付。")
+            raise VoucherError(_("服务未完成或企业尚未用券支付,不能申请兑付。"))
         if current.status != OrderStatus.REDEEMED:
-            raise VoucherError("该订单已申请兑付,请勿重复提交。")
+            raise VoucherError(_("该订单已申请兑付,请勿重复提交。"))
         programme = current.voucher.programme
         if timezone.localdate() > programme.settle_by:
-            raise VoucherError(f"已过兑付截止日期({programme.settle_by})。")
+            raise VoucherError(_("已过兑付截止日期(%(date)s)。") % {"date": programme.settle_by})
         booked = LedgerEntry.objects.filter(
             order=current, account=current.voucher.account, kind=EntryKind.REDEEM
         ).aggregate(total=Sum("amount"))["total"]
         redeemed = -booked if booked is not None else Decimal("0.00")
-        requested = money(data.get("amount") or current.voucher_amount, "兑付金额")
+        requested = money(data.get("amount") or current.voucher_amount, _("兑付金额"))
         if requested > redeemed:
-            raise VoucherError(f"兑付金额 {requested} 元超过该订单已用券金额 {redeemed} 元。")
+            raise VoucherError(
+                _("兑付金额 %(requested)s 元超过该订单已用券金额 %(redeemed)s 元。")
+                % {"requested": requested, "redeemed": redeemed}
+            )
         missing = [
             label
-            for key, label in (("contract_number", "合同编号"), ("invoice_number", "发票号码"))
+            for key, label in (("contract_number", _("合同编号")), ("invoice_number", _("发票号码")))
             if not str(data.get(key) or "").strip()
         ]
         if missing:
-            raise VoucherError("请填写" + "、".join(missing) + "。")
+            raise VoucherError(_("请填写%(fields)s。") % {"fields": _("、").join(missing)})
         current.contract_number = str(data["contract_number"]).strip()[:60]
         current.invoice_number = str(data["invoice_number"]).strip()[:60]
         if data.get("result"):
@@ -522,16 +555,16 @@ def review_settlement(actor: Any, order: Order, *, approve_payment: bool, note: 
     """The office pays (payable → paid) or refuses (payable → back to the programme budget)."""
     target = f"order:{order.pk}"
     if not is_office(actor):
-        raise _refuse(actor, "review_settlement", target, "只有省创新办可以审核兑付。")
+        raise _refuse(actor, "review_settlement", target, _("只有省创新办可以审核兑付。"))
 
     def work() -> Order:
         current = Order.objects.select_for_update().select_related("voucher__programme").get(pk=order.pk)
         if current.status not in {OrderStatus.SETTLEMENT_REQUESTED, OrderStatus.ON_HOLD}:
-            raise VoucherError("该订单不在待兑付状态。")
+            raise VoucherError(_("该订单不在待兑付状态。"))
         if current.status == OrderStatus.ON_HOLD and not note.strip():
-            raise VoucherError("暂缓核查的兑付须填写核查结论。")
+            raise VoucherError(_("暂缓核查的兑付须填写核查结论。"))
         if not approve_payment and not note.strip():
-            raise VoucherError("不予兑付须填写原因。")
+            raise VoucherError(_("不予兑付须填写原因。"))
         programme = current.voucher.programme
         if approve_payment:
             _move(

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from keju.accounts.models import Role
@@ -103,7 +104,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         lambda: services.apply(request.user, programme, enterprise, request.POST),
-        "申领已提交,等待审核。",
+        _("申领已提交,等待审核。"),
     )
 
 
@@ -115,12 +116,12 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         return _act(
             request,
             lambda: services.approve(request.user, application, amount=request.POST.get("amount") or None),
-            "已批准并发放创新券。",
+            _("已批准并发放创新券。"),
         )
     return _act(
         request,
         lambda: services.reject(request.user, application, request.POST.get("reason", "")),
-        "已退回申领。",
+        _("已退回申领。"),
     )
 
 
@@ -132,7 +133,7 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         lambda: services.place_order(request.user, voucher, provider, request.POST),
-        "已下单,等待服务机构确认。",
+        _("已下单,等待服务机构确认。"),
     )
 
 
@@ -142,10 +143,10 @@ def order_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     order = get_object_or_404(Order, pk=pk)
     post = request.POST
     steps: dict[str, tuple[Callable[[], Any], str]] = {
-        "confirm": (lambda: services.confirm_order(request.user, order), "已确认订单。"),
+        "confirm": (lambda: services.confirm_order(request.user, order), _("已确认订单。")),
         "deliver": (
             lambda: services.deliver(request.user, order, post.get("result", "")),
-            "已登记服务完成。",
+            _("已登记服务完成。"),
         ),
         "redeem": (
             lambda: services.redeem(
@@ -154,20 +155,20 @@ def order_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
                 satisfaction=post.get("satisfaction"),
                 payment_proof=post.get("payment_proof", ""),
             ),
-            "已用券支付。",
+            _("已用券支付。"),
         ),
-        "settle": (lambda: services.request_settlement(request.user, order, post), "已申请兑付。"),
+        "settle": (lambda: services.request_settlement(request.user, order, post), _("已申请兑付。")),
         "pay": (
             lambda: services.review_settlement(
                 request.user, order, approve_payment=True, note=post.get("note", "")
             ),
-            "已兑付。",
+            _("已兑付。"),
         ),
         "refuse": (
             lambda: services.review_settlement(
                 request.user, order, approve_payment=False, note=post.get("note", "")
             ),
-            "已不予兑付,额度收回预算。",
+            _("已不予兑付,额度收回预算。"),
         ),
     }
     if step not in steps:
