@@ -211,19 +211,24 @@ def pool_counts(plan: Plan) -> list[dict[str, Any]]:
                 "value": r["count"],
             }
         )
+    rows.extend(
+        {"indicator": r["indicator"], "district": r["by"], "year": r["year"], "value": r["value"]}
+        for r in project_counts(plan)
+    )
+    return rows
+
+
+def project_counts(plan: Plan, by: str = "district__code") -> list[dict[str, Any]]:
+    """The projects counted for a plan indicator (PROJECT_INDICATORS): those 建成投产, in their year of
+    completion, per `by` (a field path: district__code, or industry_chain__code for the chains
+    dashboard): indicator, by, year, value."""
     projects = (
         Project.objects.filter(plan=plan, kind__in=list(PROJECT_INDICATORS), stage=ProjectStage.OPERATING)
-        .values("kind", "district__code", "end_year")
+        .values("kind", by, "end_year")
         .annotate(count=Count("id"))
-        .order_by("kind", "district__code", "end_year")
+        .order_by("kind", by, "end_year")
     )
-    for r in projects:
-        rows.append(
-            {
-                "indicator": PROJECT_INDICATORS[r["kind"]],
-                "district": r["district__code"],
-                "year": r["end_year"],
-                "value": r["count"],
-            }
-        )
-    return rows
+    return [
+        {"indicator": PROJECT_INDICATORS[r["kind"]], "by": r[by], "year": r["end_year"], "value": r["count"]}
+        for r in projects
+    ]

@@ -10,8 +10,14 @@ from typing import Any
 
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
+from keju.dashboards.board.chain_progress import (
+    CHAIN_KEYS,
+    COMPARISONS,
+    KEY_LABELS,
+    ChainProgress,
+    chain_progress,
+)
 from keju.monitoring.models import IndicatorValue, PeriodKind, ProgressAssessment
 from keju.monitoring.objects import REGISTER_COUNTS, register_count, register_frames
 from keju.monitoring.pages import STATUS_COLOURS, status_label
@@ -20,21 +26,7 @@ from keju.orgs.models import OrgLevel, OrgUnit
 from keju.planning.models import Indicator, IndustryChain, Plan
 
 # The chain target fields of IndustryChain, in the plan's order (chain_indicators keys).
-TARGET_KEYS: dict[str, Any] = {
-    "platforms": gettext_lazy("创新平台"),
-    "alliances": gettext_lazy("产业技术创新战略联盟"),
-    "achievements": gettext_lazy("重大科技成果转化项目"),
-    "new_products": gettext_lazy("国家级重点新产品"),
-}
-
-
-# How a group total is worded (the plan's comparison), for display.
-COMPARISONS: dict[str, Any] = {
-    ">=": "≥",
-    "<=": "≤",
-    "=": "",
-    "approx": gettext_lazy("约"),
-}
+TARGET_KEYS: dict[str, Any] = {key: KEY_LABELS[key] for key in CHAIN_KEYS}
 
 
 @dataclass
@@ -82,6 +74,8 @@ class ChainsPage:
     totals: list[ZoneTotal]
     labels: list[str]
     registered_on: date | None  # None: the user may not see zone-wide counts, or no register feeds them
+    # Each chain's and group's targets over the years (chain_progress); None for whom registered_on is.
+    progress: ChainProgress | None = None
 
 
 def _chain_indicators(plan: Plan) -> dict[str, list[Indicator]]:
@@ -134,7 +128,13 @@ def _figures(user: Any, plan: Plan, zone: OrgUnit | None, indicators: list[Indic
     return out
 
 
-def chains_page(user: Any, plan: Plan) -> ChainsPage:
+def as_of(plan: Plan) -> date:
+    """The day the register counts are taken on: today, or the plan's last day once it is over.
+    Part of the page's cache key: a cached page never outlives the day (nor a year's end)."""
+    return min(timezone.localdate(), date(plan.plan_end, 12, 31))
+
+
+def chains_page(user: Any, plan: Plan, on: date | None = None) -> ChainsPage:
     chains = list(
         IndustryChain.objects.filter(plan=plan)
         .prefetch_related("districts", "parks")
@@ -145,8 +145,10 @@ def chains_page(user: Any, plan: Plan) -> ChainsPage:
     # Zone-level figures are the zone's results: a district reviewer does not see them.
     by_chain = _chain_indicators(plan)
     sees_zone = zone is not None and OrgUnit.objects.filter(monitoring_unit_q(user), pk=zone.pk).exists()
-    on = min(timezone.localdate(), date(plan.plan_end, 12, 31))
+    on = on or as_of(plan)
     registered = _registered_by_chain(plan, on) if sees_zone else {}
+    # Zone-wide like the counts: shown to the roles that see the zone.
+    progress = chain_progress(plan, chains, on) if sees_zone else None
     rows = []
     for c in chains:
         targets = [int(getattr(c, key)) for key in TARGET_KEYS]
@@ -169,6 +171,7 @@ def chains_page(user: Any, plan: Plan) -> ChainsPage:
         _totals(user, plan, zone, chains),
         [str(v) for v in TARGET_KEYS.values()],
         on if registered else None,
+        progress,
     )
 
 

@@ -59,8 +59,14 @@ def structure_page(request: HttpRequest, plan: Plan) -> HttpResponse:
 
 @monitoring_view
 def chains_page(request: HttpRequest, plan: Plan) -> HttpResponse:
+    # Register counts change without a computation run: cached per results version like the other
+    # pages (new entries show after the next run), and per day through `on`.
+    on = chains.as_of(plan)
     page = cached(
-        plan, "board-chains", scope_key(request.user, plan), lambda: chains.chains_page(request.user, plan)
+        plan,
+        "board-chains",
+        scope_key(request.user, plan, on),
+        lambda: chains.chains_page(request.user, plan, on),
     )
     chart = {
         "chains": [r.chain.name for r in page.rows],

@@ -224,3 +224,35 @@ def test_a_district_reviewer_sees_no_zone_wide_chain_counts(demo, demo_users, cl
     page = client.get(reverse("dashboards:chains")).context["page"]
     assert page.registered_on is None
     assert all(registered is None for r in page.rows for _, registered in r.cells)
+
+
+def test_chain_progress_ends_on_the_registered_counts_and_groups_add_up(demo, office):
+    plan = demo.plan
+    page = office.get(reverse("dashboards:chains")).context["page"]
+    progress = page.progress
+    assert progress.last_year == plan.plan_end == 2020
+    rows = {r.chain.code: r for r in page.rows}
+    for chain in progress.chains:
+        aims = {a.aim.key: a for a in chain.aims}
+        assert list(aims) == ["platforms", "alliances", "achievements", "new_products"]
+        # the last year-end of the series is the count “在册” at the plan's end, by the same rule
+        for i, key in enumerate(["platforms", "alliances"]):
+            assert aims[key].aim.kind == "increment"  # as the zone targets 研发平台 +500, 联盟 +160
+            assert aims[key].current_value == rows[chain.code].cells[i][1]
+            assert aims[key].target_value == aims[key].base_value + getattr(rows[chain.code].chain, key)
+            assert aims[key].status != "insufficient_data"
+        assert aims["achievements"].aim.kind == "cumulative"  # as the zone target 2000 over 2015—2020
+        assert aims["new_products"].status == "insufficient_data" and aims["new_products"].note
+    for group in progress.groups:
+        members = [c for c in progress.chains if rows[c.code].chain.group_code == group.code]
+        platforms = next(a for a in group.aims if a.aim.key == "platforms")
+        assert platforms.current_value == sum(
+            next(a for a in c.aims if a.aim.key == "platforms").current_value for c in members
+        )
+        assert {a.aim.key for a in group.aims} >= {
+            "platforms",
+            "alliances",
+            "teams",
+            "clusters",
+            "cumulative_output",
+        }
