@@ -1,7 +1,7 @@
 """Deadline surge: many enterprise reporters submitting their annual form through the API at
 once, against the app under gunicorn on this machine's PostgreSQL.
 
-Run:  .venv/bin/python benchmarks/deadline_surge.py [--reporters 1200] [--concurrency 32]
+Run:  .venv/bin/python benchmarks/deadline_surge.py [--enterprises 1200] [--concurrency 32] [--flow one-call]
 
 What it does, in one run:
 1. (Re)creates its own database (`keju_bench_surge`), migrates it and seeds a demo zone of
@@ -14,12 +14,20 @@ What it does, in one run:
    text in a number cell) and fix it; warnings are answered with explanations, as a client
    would; some retry the submission with the same Idempotency-Key after it succeeded, and some
    send it twice at the same moment (a retry racing the original).
-4. Floor: the same concurrency on /bench/floor, as many requests as the surge made.
+4. Floor: the same concurrency on /bench/floor, before the surge (one request per reporter) and
+   after it (as many requests as the surge made); its rate is over both.
 5. Verifies in the database: every acknowledged submission is stored at the acknowledged
    version, nothing unacknowledged is, and no report, version, audit entry or idempotency
    record is duplicated.
 
 Prints sustained accepted submissions/s, p50/p99 latency, the floor, and the ratios.
+
+`--in-process`: no server and no HTTP; the same reporters and the floor answered by Django's
+test client in this process, one request at a time, each reporter followed by two floor
+requests. Prints the CPU time per request (this process's, and the PostgreSQL backend's when
+the database runs on this machine) of each kind and of a whole accepted submission against the
+floor's: CPU time, so robust to the machine's load. `--orm` measures the submission endpoints'
+ORM path instead of their SQL hot path (keju/reporting/services/fastpath.py).
 """
 
 from __future__ import annotations
@@ -385,6 +393,164 @@ def verify(stats: Stats) -> list[str]:
     return problems
 
 
+# --- in process --------------------------------------------------------------------------------
+
+
+class InProcessClient:
+    """The httpx calls of the simulated reporters answered by Django's test client in this
+    process. Each request's CPU time is recorded per kind: this process's (`time.process_time`)
+    and, when PostgreSQL runs on this machine, that of the database backend serving this
+    process's connection (from /proc; clock ticks, so meaningful summed over many requests).
+    Both are CPU time, robust to the machine's load. Requests run one at a time (a "double"
+    retry comes after the first)."""
+
+    def __init__(self) -> None:
+        from django.db import connection
+        from django.test import Client
+
+        self.client = Client(HTTP_HOST="127.0.0.1")  # the surge settings allow no other host
+        self.cpu: dict[str, list[float]] = {}
+        self.db_cpu: dict[str, float] = {}
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.connection = connection
+        self.backend: tuple[Any, int] | None = None
+
+    def backend_seconds(self) -> float | None:
+        """CPU time of the backend serving the connection in use (the event loop's context has
+        its own; looked up again when Django opens a new one)."""
+        self.connection.ensure_connection()
+        if self.backend is None or self.backend[0] is not self.connection.connection:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.backend = (self.connection.connection, cursor.fetchone()[0])
+        pid = self.backend[1]
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+
+    @staticmethod
+    def kind(method: str, url: str, status: int) -> str:
+        if url.startswith("/bench/floor"):
+            return "floor"
+        if url.endswith("/submissions") or url.endswith("/submit"):
+            return f"submit {status}"
+        return f"{method.lower()} {status}"
+
+    async def request(self, method: str, url: str, json: Any = None, headers: Any = None) -> Any:
+        import json as json_module
+
+        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()}
+        db_before = self.backend_seconds()
+        start = time.process_time()
+        response = self.client.generic(
+            method, url, json_module.dumps(json), content_type="application/json", **extra
+        )
+        spent = time.process_time() - start
+        kind = self.kind(method, url, response.status_code)
+        self.cpu.setdefault(kind, []).append(spent)
+        db_after = self.backend_seconds()
+        if db_before is not None and db_after is not None:
+            self.db_cpu[kind] = self.db_cpu.get(kind, 0.0) + db_after - db_before
+        return _Answer(response)
+
+
+class _Answer:
+    def __init__(self, response: Any) -> None:
+        self.status_code = response.status_code
+        self.content = response.content
+
+    def json(self) -> Any:
+        import json as json_module
+
+        return json_module.loads(self.content)
+
+    @property
+    def text(self) -> str:
+        return self.content.decode()
+
+
+def in_process(reporters: list[Reporter], seed: int, one_call: bool, floor_per_reporter: int = 2) -> None:
+    """CPU per request of the submission flow and of the floor, in this process (no HTTP, no
+    gunicorn), the database as in the surge. Each reporter's flow is followed by floor
+    requests, so both see the same machine (its load, its caches). Prints both and the ratio."""
+    import gc
+
+    from keju.planning.models import Plan
+    from keju.reporting.services import forms_for
+    from keju.validation.checks import compile_form
+
+    for plan in Plan.objects.defer("document"):  # parsed and compiled once per process, as in a server
+        for form in forms_for(plan).values():
+            compile_form(form)
+    client = InProcessClient()
+    stats = Stats()
+    floor_stats = Stats()
+    rng = random.Random(seed)
+    tokens = [r.token for r in reporters]
+
+    async def run() -> None:
+        for i in range(50):  # warm-up: imports, the connection
+            await call(client, floor_stats, "floor", "POST", "/bench/floor", tokens[i % len(tokens)], {})
+        client.cpu.clear()
+        for i, r in enumerate(reporters):
+            await one_reporter(client, r, stats, rng, one_call)
+            for _ in range(floor_per_reporter):
+                # The reporter's own token, just used: as in the surge's floor run, the floor
+                # never pays the token's last-use write (once a minute per token).
+                await call(client, floor_stats, "floor", "POST", "/bench/floor", tokens[i], {})
+
+    # The reporters' coroutines are reused as they are; every request runs synchronously inside
+    # them, one at a time, so Django's guard against database calls in an event loop is moot.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    gc.collect()
+    asyncio.run(run())
+    floor_cpu = client.cpu.pop("floor")
+    floor_db = client.db_cpu.pop("floor", 0.0)
+    floor_ms = 1000 * sum(floor_cpu) / len(floor_cpu)
+    floor_db_ms = 1000 * floor_db / len(floor_cpu)
+    accepted = len(stats.accepted)
+    print(
+        f"flow {'one-call' if one_call else 'two-step'} in process, {accepted} reporters; "
+        "CPU per request, Django (+ PostgreSQL):"
+    )
+    for kind in sorted(client.cpu):
+        cpu = client.cpu[kind]
+        ms = 1000 * sum(cpu) / len(cpu)
+        db_ms = 1000 * client.db_cpu.get(kind, 0.0) / len(cpu)
+        print(
+            f"  {kind:<12} {ms:6.2f} ms (+ {db_ms:4.2f}) n={len(cpu):<5} "
+            f"{ms / floor_ms:.2f}× the floor ({(ms + db_ms) / (floor_ms + floor_db_ms):.2f}× with the database)"
+        )
+    print(f"  floor        {floor_ms:6.2f} ms (+ {floor_db_ms:4.2f}) n={len(floor_cpu)}")
+    per_accepted = 1000 * sum(sum(v) for v in client.cpu.values()) / accepted
+    per_accepted_db = 1000 * sum(client.db_cpu.values()) / accepted
+    both = per_accepted + per_accepted_db
+    print(
+        f"per accepted submission, every request of the flow included: {per_accepted:.2f} ms "
+        f"(+ {per_accepted_db:.2f}) = {per_accepted / floor_ms:.2f} floor requests "
+        f"({both / (floor_ms + floor_db_ms):.2f} with the database)"
+    )
+    print(
+        f"in-process ratio (floor ÷ per accepted submission): {floor_ms / per_accepted:.2f}, "
+        f"{(floor_ms + floor_db_ms) / both:.2f} with the database (goal ≥ 0.40)"
+    )
+    ok = client.cpu.get("submit 200", [])
+    if ok:
+        sub_ms = 1000 * sum(ok) / len(ok)
+        print(
+            f"one accepted submission request: {sub_ms:.2f} ms = {sub_ms / floor_ms:.2f}× the floor (aim ≤ 2.5×)"
+        )
+    problems = stats.problems + floor_stats.problems + verify(stats)
+    if problems:
+        print("PROBLEMS:")
+        for p in problems[:30]:
+            print("  " + p)
+        raise SystemExit(1)
+    print("verified: acknowledged = stored, no duplicates")
+
+
 # --- main -------------------------------------------------------------------------------------
 
 
@@ -403,7 +569,19 @@ def main() -> None:
         default="two-step",
         help="two-step: open then submit (an interactive client); one-call: POST /submissions",
     )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="no server: CPU per request of the flow and of the floor in this process (Django test client)",
+    )
+    parser.add_argument(
+        "--orm",
+        action="store_true",
+        help="the submission endpoints' ORM path instead of their SQL hot path (for comparison)",
+    )
     args = parser.parse_args()
+    if args.orm:
+        os.environ["KEJU_REPORTING_FAST_PATH"] = "0"  # read by surge_settings, here and in gunicorn
     rng = random.Random(args.seed)
     load_before = os.getloadavg()[0]  # the machine is shared: say how busy it was
 
@@ -416,17 +594,28 @@ def main() -> None:
         f"seeded {len(reporters)} reporters in {time.perf_counter() - t0:.1f} s ({dict(Counter(r.kind for r in reporters))})"
     )
 
+    if args.in_process:
+        in_process(reporters, args.seed, args.flow == "one-call")
+        return
+
     base = f"http://127.0.0.1:{args.port}"
     server = start_server(database_url, args.port, args.workers, args.threads)
     try:
         asyncio.run(wait_ready(base, reporters[0].token))
-        asyncio.run(floor(base, [r.token for r in reporters], 200, args.concurrency))  # warm-up
+        tokens = [r.token for r in reporters]
+        # Warm-up and the floor before the surge with a few tokens only, so that the surge's
+        # reporters still pay their tokens' first use (last_used_at is written once a minute).
+        asyncio.run(floor(base, tokens[:16], 200, args.concurrency))
+        before, before_s = asyncio.run(floor(base, tokens[:16], len(reporters), args.concurrency))
         surge_stats, surge_s = asyncio.run(
             surge(base, reporters, args.concurrency, args.seed, args.flow == "one-call")
         )
-        floor_stats, floor_s = asyncio.run(
-            floor(base, [r.token for r in reporters], surge_stats.requests, args.concurrency)
-        )
+        # The floor around the surge, before and after: the machine is shared, its load drifts.
+        after, after_s = asyncio.run(floor(base, tokens, surge_stats.requests, args.concurrency))
+        floor_stats, floor_s = after, before_s + after_s
+        floor_stats.requests += before.requests
+        floor_stats.latencies["floor"] = before.latencies.get("floor", []) + after.latencies.get("floor", [])
+        floor_stats.problems += before.problems
     finally:
         server.terminate()
         server.wait(30)
@@ -443,7 +632,8 @@ def main() -> None:
     req_rate = surge_stats.requests / surge_s
     floor_rate = floor_stats.requests / floor_s
     print(
-        f"flow {args.flow}; gunicorn gthread {args.workers}×{args.threads}, {args.concurrency} concurrent clients, "
+        f"flow {args.flow} ({'ORM path' if args.orm else 'SQL hot path'}); gunicorn gthread "
+        f"{args.workers}×{args.threads}, {args.concurrency} concurrent clients, "
         f"PostgreSQL, {os.cpu_count()} cores, load average at the start {load_before:.1f}"
     )
     print(

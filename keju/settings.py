@@ -136,6 +136,11 @@ def cache_config() -> dict:
 
 
 CACHES = cache_config()
+
+# The API's submission hot path in plain SQL with statements prepared per database session
+# (keju/reporting/services/fastpath.py). Turn it off (KEJU_REPORTING_FAST_PATH=0) behind a
+# connection pooler in transaction mode (pgbouncer), where sessions are shared between clients.
+KEJU_REPORTING_FAST_PATH = os.environ.get("KEJU_REPORTING_FAST_PATH", "1") not in ("0", "false", "off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

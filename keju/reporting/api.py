@@ -12,9 +12,11 @@ header: the same key from the same user returns the first result and stores noth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema
 from ninja.security import HttpBearer
@@ -34,7 +36,7 @@ from keju.reporting.models import (
     ReportStatus,
     ReviewAction,
 )
-from keju.reporting.services import NotFound, ReportingError
+from keju.reporting.services import NotFound, ReportingError, fastpath
 from keju.validation.checks import Finding
 
 
@@ -52,6 +54,12 @@ router = Router(auth=BearerToken(), tags=["联网直报 reporting"])
 
 MAX_PAGE = 500
 STATUS_LABELS = dict(ReportStatus.choices)
+
+
+def fast_path_enabled() -> bool:
+    """The submission endpoints take the SQL hot path (services/fastpath.py) for the callers
+    it handles; KEJU_REPORTING_FAST_PATH = False sends every call through the ORM path."""
+    return bool(getattr(settings, "KEJU_REPORTING_FAST_PATH", True))
 
 
 # --- schemas --------------------------------------------------------------------------------
@@ -350,39 +358,6 @@ def _locked_visible(request: HttpRequest, report_id: int, idempotency_key: str |
     return report
 
 
-def _parse_values(report_form: ReportForm, values: dict[str, Any]) -> dict[str, Any]:
-    """Text typed by people ("1,234", "１２万") parsed to the field's unit; JSON numbers and
-    booleans pass as they are (the service checks their types)."""
-    from keju.validation.values import CellValueError, parse_value
-
-    known = {f.code: f for f in report_form.fields}
-    parsed: dict[str, Any] = {}
-    findings: list[Finding] = []
-    for code, raw in values.items():
-        f = known.get(code)
-        if f is None or not isinstance(raw, str) or f.type == "text":
-            parsed[code] = raw
-            continue
-        try:
-            parsed[code] = parse_value(f, raw)
-        except CellValueError as exc:
-            findings.append(
-                Finding(
-                    code=f"{report_form.code}-invalid_value",
-                    severity="error",
-                    fields=(code,),
-                    message=exc.message,
-                )
-            )
-    if findings:
-        raise ReportingError(
-            "数值有误,未保存:" + ";".join(f.message for f in findings),
-            code="invalid_values",
-            findings=findings,
-        )
-    return parsed
-
-
 def _respondent(report: Report) -> dict[str, Any]:
     if report.enterprise_id:
         e = report.enterprise
@@ -608,6 +583,19 @@ def _open(user: Any, body: OpenIn) -> Report:
 def open_report(request: HttpRequest, body: OpenIn) -> Any:
     """The respondent's report for the form and period. Without enterprise_id / district, a
     reporter's own enterprise or a reviewer's own district is meant."""
+    if fast_path_enabled():
+        try:
+            return _detail(
+                fastpath.open_report(
+                    request.user,
+                    form_code=body.form,
+                    period=body.period,
+                    enterprise_id=body.enterprise_id,
+                    district=body.district,
+                )
+            )
+        except fastpath.NotHandled:
+            pass
     report = _open(request.user, body)
     return _fresh(report, report)
 
@@ -630,11 +618,28 @@ def submit_in_one_call(
     """Open the form and period's report and submit `values` in one call — for systems that
     push their figures (an enterprise's ERP, a district's statistics system). Same checks,
     refusals, idempotency and audit as open + submit."""
+    if fast_path_enabled():
+        try:
+            return _detail(
+                fastpath.submit_in_one_call(
+                    request.user,
+                    form_code=body.form,
+                    period=body.period,
+                    enterprise_id=body.enterprise_id,
+                    district=body.district,
+                    values=body.values,
+                    explanations=body.explanations,
+                    version=body.version,
+                    key=idempotency_key,
+                )
+            )
+        except fastpath.NotHandled:
+            pass
 
     # One transaction: a refused submission does not leave a new empty draft behind.
     def call() -> tuple[Report, Report]:
         report = _open(request.user, body)
-        values = _parse_values(services.report_form(report), body.values)
+        values = services.parse_values(services.report_form(report), body.values)
         submitted = services.submit(
             report,
             actor=request.user,
@@ -655,6 +660,32 @@ def get_report(request: HttpRequest, report_id: int) -> Any:
     return _detail(_visible(request, report_id))
 
 
+def _write(
+    request: HttpRequest,
+    report_id: int,
+    idempotency_key: str | None,
+    raw_values: dict[str, Any],
+    fast: Callable[[], Report],
+    write: Callable[[Report, dict[str, Any]], Report],
+) -> Any:
+    """Save or submit a report: `fast()` (the SQL hot path) when it handles the caller, else
+    in one transaction the report locked with its visibility check, the values parsed and
+    `write(report, values)`. The response shows the result."""
+    if fast_path_enabled():
+        try:
+            return _detail(fast())
+        except fastpath.NotHandled:
+            pass
+
+    def call() -> tuple[Report, Report]:
+        report = _locked_visible(request, report_id, idempotency_key)
+        values = services.parse_values(services.report_form(report), raw_values)
+        return report, write(report, values)
+
+    report, written = services.in_one_transaction(call)
+    return _fresh(written, report)
+
+
 @router.put("/reports/{report_id}", response={200: ReportOut, **ERRORS}, summary="暂存草稿")
 def save_report(
     request: HttpRequest,
@@ -662,28 +693,33 @@ def save_report(
     body: SaveIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ) -> Any:
-
-    def call() -> tuple[Report, Report]:
-        report = _locked_visible(request, report_id, idempotency_key)
-        values = _parse_values(services.report_form(report), body.values)
-        saved = services.save_draft(
+    return _write(
+        request,
+        report_id,
+        idempotency_key,
+        body.values,
+        lambda: fastpath.save_report(
+            request.user,
+            report_id,
+            values=body.values,
+            version=body.version,
+            key=idempotency_key,
+        ),
+        lambda report, values: services.save_draft(
             report,
             actor=request.user,
             values=values,
             channel=Channel.API,
             expected_version=body.version,
             idempotency_key=idempotency_key,
-        )
-        return report, saved
-
-    report, saved = services.in_one_transaction(call)
-    return _fresh(saved, report)
+        ),
+    )
 
 
 @router.post("/reports/{report_id}/check", response={200: CheckOut, **ERRORS}, summary="审核试算(不保存)")
 def check_report(request: HttpRequest, report_id: int, body: CheckIn) -> Any:
     report = _visible(request, report_id)
-    values = _parse_values(services.report_form(report), body.values)
+    values = services.parse_values(services.report_form(report), body.values)
     outcome = services.check(report, values)
     return {
         "ok": outcome.ok,
@@ -699,11 +735,20 @@ def submit_report(
     body: SubmitIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ) -> Any:
-
-    def call() -> tuple[Report, Report]:
-        report = _locked_visible(request, report_id, idempotency_key)
-        values = _parse_values(services.report_form(report), body.values)
-        submitted = services.submit(
+    return _write(
+        request,
+        report_id,
+        idempotency_key,
+        body.values,
+        lambda: fastpath.submit_report(
+            request.user,
+            report_id,
+            values=body.values,
+            explanations=body.explanations,
+            version=body.version,
+            key=idempotency_key,
+        ),
+        lambda report, values: services.submit(
             report,
             actor=request.user,
             values=values,
@@ -711,11 +756,8 @@ def submit_report(
             channel=Channel.API,
             expected_version=body.version,
             idempotency_key=idempotency_key,
-        )
-        return report, submitted
-
-    report, submitted = services.in_one_transaction(call)
-    return _fresh(submitted, report)
+        ),
+    )
 
 
 @router.post("/reports/{report_id}/approve", response={200: ReportOut, **ERRORS}, summary="审核通过")
@@ -753,7 +795,7 @@ def revise_report(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ) -> Any:
     report = _visible(request, report_id)
-    values = _parse_values(services.report_form(report), body.values)
+    values = services.parse_values(services.report_form(report), body.values)
     revised = services.request_revision(
         report,
         actor=request.user,

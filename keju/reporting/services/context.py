@@ -42,16 +42,25 @@ def build_context(report: Report, form: ReportForm) -> CheckContext:
         .order_by("pk")  # a stable order of the peers (the bulk path reads them in the same order)
         .values_list("period", "values")
     )
+    return context_from_rows(form, report.period, rows, with_peers=bool(industry))
+
+
+def context_from_rows(
+    form: ReportForm, period: str, rows: Iterable[tuple[str, Mapping[str, Any]]], *, with_peers: bool
+) -> CheckContext:
+    """The context from build_context's query result: (period, values) of the respondent's
+    reported earlier periods and of its peers' approved reports of `period`, in id order.
+    The API's SQL hot path (fastpath.py) reads the same rows with its own statement."""
     history: list[tuple[str, Mapping[str, Any]]] = []
     peers: list[Mapping[str, Any]] = []
-    for period, values in rows:
-        if period < report.period:  # own reports are of earlier periods, peers' of this one
-            history.append((period, values))
+    for row_period, values in rows:
+        if row_period < period:  # own reports are of earlier periods, peers' of this one
+            history.append((row_period, values))
         else:
             peers.append(values)
     history.sort(key=lambda row: row[0], reverse=True)
     return context_from_history(
-        form, report.period, history[:HISTORY_PERIODS], peer_values(form, peers) if industry else None
+        form, period, history[:HISTORY_PERIODS], peer_values(form, peers) if with_peers else None
     )
 
 

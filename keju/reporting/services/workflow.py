@@ -376,8 +376,11 @@ def _audit(
     note: str = "",
     version: int | None = None,
     period: ReportingPeriod | None = None,
-) -> AuditEntry:
-    return AuditEntry(
+    make: Callable[..., Any] = AuditEntry,
+) -> Any:
+    """One audit entry, an AuditEntry unless `make` builds another kind of row from the same
+    fields (the API's SQL path writes the rows without making model instances)."""
+    return make(
         report=report,
         period=period,
         version=version if version is not None else getattr(report, "version", None),
@@ -478,6 +481,39 @@ def clean_values(form: ReportForm, values: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def parse_values(form: ReportForm, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Text typed by people ("1,234", "１２万") parsed to the field's unit; JSON numbers and
+    booleans pass as they are (clean_values checks their types). The API's first step."""
+    from keju.validation.values import CellValueError, parse_value
+
+    known = {f.code: f for f in form.fields}
+    parsed: dict[str, Any] = {}
+    findings: list[Finding] = []
+    for code, raw in values.items():
+        f = known.get(code)
+        if f is None or not isinstance(raw, str) or f.type == "text":
+            parsed[code] = raw
+            continue
+        try:
+            parsed[code] = parse_value(f, raw)
+        except CellValueError as exc:
+            findings.append(
+                Finding(
+                    code=f"{form.code}-invalid_value",
+                    severity="error",
+                    fields=(code,),
+                    message=exc.message,
+                )
+            )
+    if findings:
+        raise ReportingError(
+            "数值有误,未保存:" + ";".join(f.message for f in findings),
+            code="invalid_values",
+            findings=findings,
+        )
+    return parsed
+
+
 def _merge(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(old)
     for code, value in new.items():
@@ -499,6 +535,13 @@ def _placement_in(enterprise: Enterprise, starts_on: date, ends_on: date) -> Ent
         .exclude(valid_to__lte=starts_on)
         .order_by("-valid_from")
         .first()
+    )
+
+
+def not_placed(enterprise_name: str, zone_name: str, period: str) -> ReportingError:
+    return ReportingError(
+        f"企业“{enterprise_name}”在{period}不在{zone_name}内(没有该期的隶属记录),无需也不能填报该期报表",
+        code="not_in_district",
     )
 
 
@@ -531,10 +574,7 @@ def open_report(
                 raise ReportingError(f"企业“{enterprise.name}”不属于{plan.zone_name}", code="not_in_district")
             placement = _placement_in(enterprise, starts_on, ends_on)
             if placement is None:
-                raise ReportingError(
-                    f"企业“{enterprise.name}”在{period}不在{plan.zone_name}内(没有该期的隶属记录),无需也不能填报该期报表",
-                    code="not_in_district",
-                )
+                raise not_placed(enterprise.name, plan.zone_name, period)
             district_id = placement.district_id
             district = placement.district
             lookup: dict[str, Any] = {"enterprise": enterprise}
@@ -811,9 +851,10 @@ def _submission_rows(
     action: str,
     note: str = "",
     now: Any = None,
-) -> tuple[ReportVersion, list[AuditEntry]]:
+    make_audit: Callable[..., Any] = AuditEntry,
+) -> tuple[ReportVersion, list[Any]]:
     """Put the submitted state on `r` (in memory): values, status, version, times; number the
-    explanations; return the version snapshot and the audit rows, unsaved."""
+    explanations; return the version snapshot and the audit rows (made by `make_audit`), unsaved."""
     changes = _value_changes(r.values, new)
     old_status = r.status
     r.values = new
@@ -828,9 +869,26 @@ def _submission_rows(
     r.current_explanations = rows  # the response shows them without reading them back
     snapshot = _version_row(r, actor, channel, action, note)
     value_action = AuditAction.REVISE if action == "revise" else AuditAction.SAVE
-    entries = [_audit(r, actor, channel, value_action, field=k, old=o, new=n) for k, o, n in changes]
-    entries.append(_audit(r, actor, channel, action, field="status", old=old_status, new=r.status, note=note))
-    entries += [_audit(r, actor, channel, AuditAction.EXPLAIN, field=e.check_code, new=e.text) for e in rows]
+    entries = [
+        _audit(r, actor, channel, value_action, field=k, old=o, new=n, make=make_audit) for k, o, n in changes
+    ]
+    entries.append(
+        _audit(
+            r,
+            actor,
+            channel,
+            action,
+            field="status",
+            old=old_status,
+            new=r.status,
+            note=note,
+            make=make_audit,
+        )
+    )
+    entries += [
+        _audit(r, actor, channel, AuditAction.EXPLAIN, field=e.check_code, new=e.text, make=make_audit)
+        for e in rows
+    ]
     return snapshot, entries
 
 

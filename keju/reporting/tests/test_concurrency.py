@@ -107,3 +107,49 @@ def test_concurrent_opens_make_one_report():
     assert all(isinstance(r, Report) for r in results), results
     assert len({r.pk for r in results}) == 1
     assert Report.objects.count() == 1
+
+
+def test_racing_api_submissions_with_one_key_store_one_submission(settings):
+    """The API's SQL hot path (services/fastpath.py): the same one-call submission sent eight
+    times at once — one report, one submission, one record; every answer the same."""
+    import json
+
+    from django.test import Client
+
+    settings.KEJU_REPORTING_FAST_PATH = True
+    zone = build_zone(tokens=True)
+    base = "/api/reporting"
+    headers = {"Authorization": f"Bearer {zone.tokens['reporter_a']}", "Idempotency-Key": "race-1"}
+    body = json.dumps({"form": "KJ101", "period": str(YEAR), "values": kj101_values()})
+
+    def submit(i: int) -> tuple[int, Any]:
+        response = Client().post(
+            base + "/submissions", body, content_type="application/json", headers=headers
+        )
+        return response.status_code, response.json()
+
+    results = race(submit)
+    assert all(status == 200 for status, _ in results), results
+    assert {answer["version"] for _, answer in results} == {2}
+    assert Report.objects.count() == 1
+    assert ReportVersion.objects.count() == 1
+    assert IdempotencyRecord.objects.filter(key="race-1").count() == 1
+    assert AuditEntry.objects.filter(action="submit").count() == 1
+    assert AuditEntry.objects.filter(action="create").count() == 1
+
+    # Racing opens of another enterprise's report: one report, one creation entry.
+    headers = {"Authorization": f"Bearer {zone.tokens['reporter_b']}"}
+    opened = race(
+        lambda i: (
+            Client()
+            .post(
+                base + "/reports",
+                json.dumps({"form": "KJ101", "period": str(YEAR)}),
+                content_type="application/json",
+                headers=headers,
+            )
+            .json()["id"]
+        )
+    )
+    assert len(set(opened)) == 1, opened
+    assert AuditEntry.objects.filter(action="create").count() == 2
