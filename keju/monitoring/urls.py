@@ -10,4 +10,5 @@ urlpatterns = [
     path("warnings/", views.warnings, name="warnings"),
     path("index/", views.index, name="index"),
     path("runs/", views.runs, name="runs"),
+    path("runs/recompute/", views.recompute_now, name="recompute"),
 ]

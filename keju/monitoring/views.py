@@ -10,17 +10,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
 
-from keju.accounts.models import ZONE_ROLES
+from keju.accounts.models import ZONE_ROLES, Role
 from keju.accounts.scoping import roles_of
 from keju.metrics.progress import STATUS_ORDER
-from keju.monitoring import pages
+from keju.monitoring import freshness, pages, services
+from keju.monitoring.models import Trigger
 from keju.monitoring.querysets import can_view_monitoring
 from keju.planning.models import Indicator, Plan
 from keju.web.summaries import current_plan
@@ -155,12 +161,41 @@ def index(request: HttpRequest, plan: Plan) -> HttpResponse:
     return render(request, "monitoring/index.html", context)
 
 
+def _may_recompute(user: Any) -> bool:
+    return bool(user.is_superuser or any(r.role == Role.OFFICE_STAFF for r in roles_of(user)))
+
+
 @monitoring_view
 def runs(request: HttpRequest, plan: Plan) -> HttpResponse:
     user = request.user
     if not (user.is_superuser or any(r.role in ZONE_ROLES for r in roles_of(user))):
-        raise PermissionDenied("只有试验区层级的用户可以查看计算记录")
-    return render(request, "monitoring/runs.html", {"plan": plan, "runs": pages.recent_runs(plan)})
+        raise PermissionDenied(gettext("只有试验区层级的用户可以查看计算记录"))
+    context = {
+        "plan": plan,
+        "runs": pages.recent_runs(plan),
+        "pending": freshness.pending_register_changes(plan),
+        "may_recompute": _may_recompute(user),
+    }
+    return render(request, "monitoring/runs.html", context)
+
+
+@require_POST
+@monitoring_view
+def recompute_now(request: HttpRequest, plan: Plan) -> HttpResponse:
+    """省创新办 starts a full recompute (e.g. after register changes); it runs in the request."""
+    if not _may_recompute(request.user):
+        raise PermissionDenied(gettext("只有省创新办可以发起全量重算"))
+    try:
+        run = services.recompute(plan, trigger=Trigger.MANUAL)
+    except services.MonitoringError as exc:
+        messages.error(request, gettext("全量重算失败:%(reason)s") % {"reason": exc})
+    else:
+        messages.success(
+            request,
+            gettext("全量重算已完成(计算记录 #%(run)s,用时 %(seconds).1f 秒)。")
+            % {"run": run.pk, "seconds": (run.duration_ms or 0) / 1000},
+        )
+    return redirect(f"{reverse('monitoring:runs')}?{urlencode({'plan': plan.code})}")
 
 
 def _page_number(request: HttpRequest) -> int:
