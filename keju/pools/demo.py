@@ -53,6 +53,7 @@ def seed_pools_demo(plan: Plan, *, seed: int = 2015) -> dict[str, list[int]]:
             end_year=max(end, start),
         )
         made["pools.project"].append(project.pk)
+    made["pools.project"] += _transfer_projects(plan, chains, districts, rng, year_now)
     kinds = (
         [TalentKind.LEADING] * 4
         + [TalentKind.TEAM] * 2
@@ -77,3 +78,47 @@ def seed_pools_demo(plan: Plan, *, seed: int = 2015) -> dict[str, list[int]]:
         )
         made["pools.talent"].append(talent.pk)
     return dict(made)
+
+
+# Each chain's share of its 四(一) target reached by 2020 is drawn from this range, so that the
+# chains dashboard shows chains ahead of, on and behind their targets.
+_REACHED = (0.45, 1.15)
+_YEAR_WEIGHTS = {2015: 1, 2016: 2, 2017: 3, 2018: 4, 2019: 5, 2020: 6}  # transfers gather pace
+
+
+def _transfer_projects(
+    plan: Plan, chains: list[IndustryChain], districts: list[OrgUnit], rng: random.Random, year_now: int
+) -> list[int]:
+    """重大科技成果转化项目 brought into operation, per chain and year, toward the chains' targets.
+
+    Created in bulk (about 2 000 for Lanbai): what the zone's 2 000-project target and the
+    chains' targets are judged against, in the districts each chain relies on.
+    """
+    total_weight = sum(_YEAR_WEIGHTS.values())
+    projects: list[Project] = []
+    for chain in chains:
+        where = list(chain.districts.all()) or districts
+        reached = rng.uniform(*_REACHED)
+        for year, weight in _YEAR_WEIGHTS.items():
+            if year > year_now:
+                continue
+            count = round(chain.achievements * reached * weight / total_weight)
+            for n in range(count):
+                district = where[n % len(where)]
+                projects.append(
+                    Project(
+                        plan=plan,
+                        name=f"{chain.name}成果转化项目{year}-{n + 1}",
+                        kind=ProjectKind.ACHIEVEMENT_TRANSFER,
+                        industry_chain=chain,
+                        district=district,
+                        responsible_unit=f"{district.name}管委会",
+                        stage=ProjectStage.OPERATING,
+                        investment=Decimal(rng.choice([1, 2, 3, 5, 8])),
+                        expected_output=Decimal(rng.choice([2, 3, 5, 8, 12])),
+                        outcome="科技成果实现转化并建成投产",
+                        start_year=year - rng.randint(0, 2),
+                        end_year=year,
+                    )
+                )
+    return [p.pk for p in Project.objects.bulk_create(projects, batch_size=500)]
