@@ -30,8 +30,8 @@ demo: install system-packages
 test: install system-packages lint test-postgres test-sqlite
 
 lint: install
-	$(VENV)/bin/ruff check keju
-	$(VENV)/bin/ruff format --check keju
+	$(VENV)/bin/ruff check keju benchmarks
+	$(VENV)/bin/ruff format --check keju benchmarks
 	$(VENV)/bin/mypy
 	env -u DATABASE_URL $(KEJU) makemigrations --check --dry-run
 

@@ -35,7 +35,9 @@ def main() -> None:
     ratio = (big_s / big_n) / (base_s / base_n)
     print(f"baseline  {base_n:>8} enterprises × 7 years: {base_s:6.2f} s")
     print(f"large     {big_n:>8} enterprises × 7 years: {big_s:6.2f} s")
-    print(f"size ratio {big_n / base_n:.1f}×, time ratio {big_s / base_s:.1f}×, per-enterprise cost ratio {ratio:.2f}")
+    print(
+        f"size ratio {big_n / base_n:.1f}×, time ratio {big_s / base_s:.1f}×, per-enterprise cost ratio {ratio:.2f}"
+    )
 
 
 if __name__ == "__main__":
