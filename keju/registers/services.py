@@ -1,7 +1,7 @@
 """Rules of the registers: who may enter what, validation, duplicates, revocation and the audit trail.
 
-Every change goes through these functions; a refusal raises RegisterError with a Chinese message
-and writes nothing. The pages and the demo use them alike.
+Every change goes through these functions; a refusal raises RegisterError with a message in the
+user's language and writes nothing. The pages and the demo use them alike.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Model
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keju.accounts.models import ZONE_ROLES, Role
 from keju.accounts.scoping import roles_of
@@ -52,7 +53,7 @@ EARLIEST = date(1950, 1, 1)
 
 
 class RegisterError(Exception):
-    """A refusal with a Chinese message; logged when raised, nothing is written."""
+    """A refusal with a message in the active language; logged when raised, nothing is written."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -96,11 +97,11 @@ def can_edit(user: Any, entry: Any) -> bool:
 def _text(data: Mapping[str, Any], key: str, label: str, limit: int, *, required: bool = True) -> str:
     value = str(data.get(key) or "").strip()
     if required and not value:
-        raise RegisterError(f"请填写{label}。")
+        raise RegisterError(_("请填写%(label)s。") % {"label": label})
     if len(value) > limit:
-        raise RegisterError(f"{label}过长(最多{limit}字)。")
+        raise RegisterError(_("%(label)s过长(最多%(limit)s字)。") % {"label": label, "limit": limit})
     if _MARKUP.search(value):
-        raise RegisterError(f"{label}中含有网页标记或脚本,请只填写纯文本。")
+        raise RegisterError(_("%(label)s中含有网页标记或脚本,请只填写纯文本。") % {"label": label})
     return value
 
 
@@ -109,7 +110,9 @@ def _choice(data: Mapping[str, Any], key: str, label: str, choices: Any, *, requ
     if not value and not required:
         return ""
     if value not in choices.values:
-        raise RegisterError(f"请选择{label}。" if not value else f"{label}“{value}”无效,请从列表中选择。")
+        if not value:
+            raise RegisterError(_("请选择%(label)s。") % {"label": label})
+        raise RegisterError(_("%(label)s“%(value)s”无效,请从列表中选择。") % {"label": label, "value": value})
     return value
 
 
@@ -122,21 +125,33 @@ def parse_date(raw: Any, label: str, *, required: bool = True, future: bool = Fa
         text = unicodedata.normalize("NFKC", str(raw or "")).strip()
         if not text:
             if required:
-                raise RegisterError(f"请填写{label}。")
+                raise RegisterError(_("请填写%(label)s。") % {"label": label})
             return None
         match = _DATE.match(text)
         if match is None:
-            raise RegisterError(f"{label}“{raw}”不是有效日期,请按 2017-05-12 的格式填写。")
+            raise RegisterError(
+                _("%(label)s“%(raw)s”不是有效日期,请按 2017-05-12 的格式填写。")
+                % {"label": label, "raw": raw}
+            )
         try:
             value = date(*(int(g) for g in match.groups()))
         except ValueError:
-            raise RegisterError(f"{label}“{raw}”不是有效日期。") from None
+            raise RegisterError(
+                _("%(label)s“%(raw)s”不是有效日期。") % {"label": label, "raw": raw}
+            ) from None
     if value < EARLIEST:
-        raise RegisterError(f"{label}“{value.isoformat()}”早于1950年,请核对。")
+        raise RegisterError(
+            _("%(label)s“%(date)s”早于1950年,请核对。") % {"label": label, "date": value.isoformat()}
+        )
     if not future and value > timezone.localdate():
-        raise RegisterError(f"{label}“{value.isoformat()}”晚于今天,不能登记尚未发生的认定或撤销。")
+        raise RegisterError(
+            _("%(label)s“%(date)s”晚于今天,不能登记尚未发生的认定或撤销。")
+            % {"label": label, "date": value.isoformat()}
+        )
     if value.year > 2200:  # a typo (and 9999-12-31 would overflow the day after a validity)
-        raise RegisterError(f"{label}“{value.isoformat()}”超出合理范围,请核对。")
+        raise RegisterError(
+            _("%(label)s“%(date)s”超出合理范围,请核对。") % {"label": label, "date": value.isoformat()}
+        )
     return value
 
 
@@ -145,15 +160,15 @@ def parse_count(raw: Any, label: str, *, minimum: int = 0, required: bool = True
     text = unicodedata.normalize("NFKC", str(raw if raw is not None else "")).replace(",", "").strip()
     if not text:
         if required:
-            raise RegisterError(f"请填写{label}。")
+            raise RegisterError(_("请填写%(label)s。") % {"label": label})
         return minimum
     if not re.fullmatch(r"\d+", text):
-        raise RegisterError(f"{label}“{raw}”应为整数。")
+        raise RegisterError(_("%(label)s“%(raw)s”应为整数。") % {"label": label, "raw": raw})
     value = int(text)
     if value < minimum:
-        raise RegisterError(f"{label}不能小于{minimum}。")
+        raise RegisterError(_("%(label)s不能小于%(minimum)s。") % {"label": label, "minimum": minimum})
     if value > 2_000_000_000:
-        raise RegisterError(f"{label}“{raw}”超出合理范围。")
+        raise RegisterError(_("%(label)s“%(raw)s”超出合理范围。") % {"label": label, "raw": raw})
     return value
 
 
@@ -164,24 +179,26 @@ def _flag(data: Mapping[str, Any], key: str) -> bool:
 def _place(user: Any, plan: Plan, data: Mapping[str, Any]) -> dict[str, Any]:
     code = str(data.get("district") or "").strip()
     if not code:
-        raise RegisterError("请选择所在区。")
+        raise RegisterError(_("请选择所在区。"))
     district = next((d for d in editable_districts(user, plan) if d.code == code), None)
     if district is None:
         if OrgUnit.objects.filter(plan=plan, level=OrgLevel.DISTRICT, code=code).exists():
-            raise RegisterError("您不能为该区登记(管委会审核员只能登记和修改本区的条目)。")
-        raise RegisterError(f"所在区“{code}”不存在。")
+            raise RegisterError(_("您不能为该区登记(管委会审核员只能登记和修改本区的条目)。"))
+        raise RegisterError(_("所在区“%(code)s”不存在。") % {"code": code})
     park = None
     if data.get("park"):
         park = OrgUnit.objects.filter(plan=plan, level=OrgLevel.PARK, code=data["park"]).first()
         if park is None:
-            raise RegisterError(f"园区“{data['park']}”不存在。")
+            raise RegisterError(_("园区“%(code)s”不存在。") % {"code": data["park"]})
         if park.parent_id != district.pk:
-            raise RegisterError(f"园区“{park.name}”不属于{district.name}。")
+            raise RegisterError(
+                _("园区“%(park)s”不属于%(district)s。") % {"park": park.name, "district": district.name}
+            )
     chain = None
     if data.get("industry_chain"):
         chain = IndustryChain.objects.filter(plan=plan, code=data["industry_chain"]).first()
         if chain is None:
-            raise RegisterError(f"产业链“{data['industry_chain']}”不存在。")
+            raise RegisterError(_("产业链“%(code)s”不存在。") % {"code": data["industry_chain"]})
     return {"district": district, "park": park, "industry_chain": chain}
 
 
@@ -192,67 +209,68 @@ def _enterprise(plan: Plan, data: Mapping[str, Any], key: str, label: str) -> En
     enterprise = Enterprise.objects.filter(plan=plan, credit_code=code).first()
     if enterprise is None:
         raise RegisterError(
-            f"{label}的统一社会信用代码“{code}”不在企业名录中;请先登记企业,或留空只填单位名称。"
+            _("%(label)s的统一社会信用代码“%(code)s”不在企业名录中;请先登记企业,或留空只填单位名称。")
+            % {"label": label, "code": code}
         )
     return enterprise
 
 
 def _common(user: Any, plan: Plan, data: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "name": _text(data, "name", "名称", 200),
+        "name": _text(data, "name", _("名称"), 200),
         **_place(user, plan, data),
-        "document_number": _text(data, "document_number", "认定文号", 100, required=False),
-        "issued_by": _text(data, "issued_by", "认定部门", 100, required=False),
+        "document_number": _text(data, "document_number", _("认定文号"), 100, required=False),
+        "issued_by": _text(data, "issued_by", _("认定部门"), 100, required=False),
     }
 
 
 def _platform_fields(user: Any, plan: Plan, data: Mapping[str, Any]) -> dict[str, Any]:
-    host = _enterprise(plan, data, "host_credit_code", "依托企业")
-    host_name = _text(data, "host_name", "依托单位", 200, required=host is None) or (
+    host = _enterprise(plan, data, "host_credit_code", _("依托企业"))
+    host_name = _text(data, "host_name", _("依托单位"), 200, required=host is None) or (
         host.name if host else ""
     )
     return {
         **_common(user, plan, data),
-        "platform_type": _choice(data, "platform_type", "平台类型", PlatformType),
-        "level": _choice(data, "level", "级别", Level),
+        "platform_type": _choice(data, "platform_type", _("平台类型"), PlatformType),
+        "level": _choice(data, "level", _("级别"), Level),
         "host_enterprise": host,
         "host_name": host_name,
-        "recognised_on": parse_date(data.get("recognised_on"), "认定日期"),
+        "recognised_on": parse_date(data.get("recognised_on"), _("认定日期")),
     }
 
 
 def _alliance_fields(user: Any, plan: Plan, data: Mapping[str, Any]) -> dict[str, Any]:
-    lead = _enterprise(plan, data, "lead_credit_code", "牵头企业")
-    lead_unit = _text(data, "lead_unit", "牵头单位", 200, required=lead is None) or (
+    lead = _enterprise(plan, data, "lead_credit_code", _("牵头企业"))
+    lead_unit = _text(data, "lead_unit", _("牵头单位"), 200, required=lead is None) or (
         lead.name if lead else ""
     )
     return {
         **_common(user, plan, data),
-        "level": _choice(data, "level", "级别", Level, required=False),
+        "level": _choice(data, "level", _("级别"), Level, required=False),
         "lead_enterprise": lead,
         "lead_unit": lead_unit,
-        "member_count": parse_count(data.get("member_count"), "成员单位数", minimum=2),
-        "founded_on": parse_date(data.get("founded_on"), "成立日期"),
+        "member_count": parse_count(data.get("member_count"), _("成员单位数"), minimum=2),
+        "founded_on": parse_date(data.get("founded_on"), _("成立日期")),
     }
 
 
 def _incubator_fields(user: Any, plan: Plan, data: Mapping[str, Any]) -> dict[str, Any]:
-    operator = _enterprise(plan, data, "operator_credit_code", "运营企业")
-    name = _text(data, "operator", "运营机构", 200, required=operator is None)
-    kind = _choice(data, "kind", "类别", IncubatorKind)
+    operator = _enterprise(plan, data, "operator_credit_code", _("运营企业"))
+    name = _text(data, "operator", _("运营机构"), 200, required=operator is None)
+    kind = _choice(data, "kind", _("类别"), IncubatorKind)
     specialised = _flag(data, "specialised")
     if specialised and kind != IncubatorKind.INCUBATOR:
-        raise RegisterError("只有科技企业孵化器可以标为专业孵化器。")
+        raise RegisterError(_("只有科技企业孵化器可以标为专业孵化器。"))
     return {
         **_common(user, plan, data),
         "kind": kind,
-        "level": _choice(data, "level", "级别", Level),
+        "level": _choice(data, "level", _("级别"), Level),
         "specialised": specialised,
         "operator_enterprise": operator,
         "operator": name or (operator.name if operator else ""),
-        "area_m2": parse_count(data.get("area_m2"), "场地面积(平方米)", minimum=1),
-        "residents": parse_count(data.get("residents"), "在孵企业和团队数", required=False),
-        "recognised_on": parse_date(data.get("recognised_on"), "认定日期"),
+        "area_m2": parse_count(data.get("area_m2"), _("场地面积(平方米)"), minimum=1),
+        "residents": parse_count(data.get("residents"), _("在孵企业和团队数"), required=False),
+        "recognised_on": parse_date(data.get("recognised_on"), _("认定日期")),
     }
 
 
@@ -260,24 +278,29 @@ def _recognition_fields(user: Any, plan: Plan, data: Mapping[str, Any]) -> dict[
     """The enterprise (by credit code) fixes name, district and park; the chain defaults to its own."""
     code = unicodedata.normalize("NFKC", str(data.get("credit_code") or "")).strip().upper()
     if not code:
-        raise RegisterError("请填写企业的统一社会信用代码(企业须已在企业名录中)。")
+        raise RegisterError(_("请填写企业的统一社会信用代码(企业须已在企业名录中)。"))
     enterprise = (
         Enterprise.objects.filter(plan=plan, credit_code=code).select_related("industry_chain").first()
     )
     if enterprise is None:
-        raise RegisterError(f"统一社会信用代码“{code[:18]}”不在企业名录中;请先在企业名录中登记该企业。")
-    kind = _choice(data, "kind", "认定类别", RecognitionKind)
-    level = _choice(data, "level", "级别", Level)
+        raise RegisterError(
+            _("统一社会信用代码“%(code)s”不在企业名录中;请先在企业名录中登记该企业。") % {"code": code[:18]}
+        )
+    kind = _choice(data, "kind", _("认定类别"), RecognitionKind)
+    level = _choice(data, "level", _("级别"), Level)
     fixed = FIXED_LEVEL.get(RecognitionKind(kind))
     if fixed is not None and level != fixed:
-        named, fixed_name = _zh(RecognitionKind(kind).label), _zh(Level(fixed).label)
-        raise RegisterError(f"{named}只有{fixed_name}认定,请把级别改为{fixed_name}。")
-    recognised_on = parse_date(data.get("recognised_on"), "认定日期")
+        raise RegisterError(
+            _("%(kind)s只有%(level)s认定,请把级别改为%(level)s。")
+            % {"kind": RecognitionKind(kind).label, "level": Level(fixed).label}
+        )
+    recognised_on = parse_date(data.get("recognised_on"), _("认定日期"))
     assert recognised_on is not None  # required
-    expires_on = parse_date(data.get("expires_on"), "有效期至", required=False, future=True)
+    expires_on = parse_date(data.get("expires_on"), _("有效期至"), required=False, future=True)
     if expires_on is not None and expires_on < recognised_on:
         raise RegisterError(
-            f"有效期至 {expires_on.isoformat()} 早于认定日期 {recognised_on.isoformat()},请核对。"
+            _("有效期至 %(expires)s 早于认定日期 %(recognised)s,请核对。")
+            % {"expires": expires_on.isoformat(), "recognised": recognised_on.isoformat()}
         )
     # Recognised before it entered the zone (or the register): it belongs where it first sat.
     placement = (
@@ -286,18 +309,19 @@ def _recognition_fields(user: Any, plan: Plan, data: Mapping[str, Any]) -> dict[
     )
     if placement is None:
         raise RegisterError(
-            f"“{enterprise.name}”在认定日期 {recognised_on.isoformat()} 之前已注销或迁出试验区,不能登记其认定。"
+            _("“%(name)s”在认定日期 %(date)s 之前已注销或迁出试验区,不能登记其认定。")
+            % {"name": enterprise.name, "date": recognised_on.isoformat()}
         )
     if placement.district_id not in {d.pk for d in editable_districts(user, plan)}:
         raise RegisterError(
-            f"“{enterprise.name}”认定时位于{placement.district.name};"
-            "管委会审核员只能登记和修改本区企业的认定。"
+            _("“%(name)s”认定时位于%(district)s;管委会审核员只能登记和修改本区企业的认定。")
+            % {"name": enterprise.name, "district": placement.district.name}
         )
     chain = enterprise.industry_chain
     if data.get("industry_chain"):
         chain = IndustryChain.objects.filter(plan=plan, code=data["industry_chain"]).first()
         if chain is None:
-            raise RegisterError(f"产业链“{data['industry_chain']}”不存在。")
+            raise RegisterError(_("产业链“%(code)s”不存在。") % {"code": data["industry_chain"]})
     return {
         "name": enterprise.name,
         "enterprise": enterprise,
@@ -308,8 +332,8 @@ def _recognition_fields(user: Any, plan: Plan, data: Mapping[str, Any]) -> dict[
         "level": level,
         "recognised_on": recognised_on,
         "expires_on": expires_on,
-        "document_number": _text(data, "document_number", "认定文号", 100, required=False),
-        "issued_by": _text(data, "issued_by", "认定部门", 100, required=False),
+        "document_number": _text(data, "document_number", _("认定文号"), 100, required=False),
+        "issued_by": _text(data, "issued_by", _("认定部门"), 100, required=False),
     }
 
 
@@ -364,32 +388,47 @@ def _overlapping(fields: Mapping[str, Any], exclude: int | None, revoked_on: dat
     return rows.order_by("recognised_on", "id").first()
 
 
-def _zh(label: Any) -> str:
-    """A choice label in Chinese, as the refusals are, whatever the request's language."""
-    with translation.override("zh-hans"):
-        return str(label)
-
-
 def _span(entry: EnterpriseRecognition) -> str:
     if entry.revoked_on is not None:
-        return f"{entry.recognised_on.isoformat()} 起,{entry.revoked_on.isoformat()} 撤销"
+        return _("%(start)s 起,%(end)s 撤销") % {
+            "start": entry.recognised_on.isoformat(),
+            "end": entry.revoked_on.isoformat(),
+        }
     if entry.expires_on is not None:
-        return f"{entry.recognised_on.isoformat()} 至 {entry.expires_on.isoformat()}"
-    return f"{entry.recognised_on.isoformat()} 起,长期有效"
+        return _("%(start)s 至 %(end)s") % {
+            "start": entry.recognised_on.isoformat(),
+            "end": entry.expires_on.isoformat(),
+        }
+    return _("%(start)s 起,长期有效") % {"start": entry.recognised_on.isoformat()}
 
 
 def _refuse_duplicate(register: str, existing: Any) -> None:
     if register == "recognition":
         raise RegisterError(
-            f"“{existing.name}”已有{_zh(existing.get_level_display())}{_zh(existing.get_kind_display())}认定"
-            f"({_span(existing)},编号 {existing.pk}),与本次认定的有效期重叠;同一企业同一类认定的"
-            "有效期不能重叠。升级或重新认定时,请先撤销原认定或填写其有效期;如是同一认定,请修改原条目。"
+            _(
+                "“%(name)s”已有%(level)s%(kind)s认定(%(span)s,编号 %(id)s),与本次认定的有效期重叠;"
+                "同一企业同一类认定的有效期不能重叠。升级或重新认定时,请先撤销原认定或填写其有效期;"
+                "如是同一认定,请修改原条目。"
+            )
+            % {
+                "name": existing.name,
+                "level": existing.get_level_display(),
+                "kind": existing.get_kind_display(),
+                "span": _span(existing),
+                "id": existing.pk,
+            }
         )
-    noun = {"platform": "创新平台", "alliance": "产业技术创新战略联盟", "incubator": "孵化载体"}[register]
-    raise RegisterError(
-        f"{noun}“{existing.name}”已登记({existing.district.name},编号 {existing.pk}),不能重复登记;"
-        "如需更正请修改原条目。"
-    )
+    facts = {"name": existing.name, "district": existing.district.name, "id": existing.pk}
+    # One sentence per register, so that each reads naturally once translated.
+    if register == "platform":
+        message = _("创新平台“%(name)s”已登记(%(district)s,编号 %(id)s),不能重复登记;如需更正请修改原条目。")
+    elif register == "alliance":
+        message = _(
+            "产业技术创新战略联盟“%(name)s”已登记(%(district)s,编号 %(id)s),不能重复登记;如需更正请修改原条目。"
+        )
+    else:
+        message = _("孵化载体“%(name)s”已登记(%(district)s,编号 %(id)s),不能重复登记;如需更正请修改原条目。")
+    raise RegisterError(message % facts)
 
 
 def _event(entry: Any, action: str, user: Any, changes: dict[str, Any] | None = None, note: str = "") -> None:
@@ -422,7 +461,7 @@ def register(user: Any, plan: Plan, register: str, data: Mapping[str, Any]) -> A
     """Enter a new platform, alliance, incubator or enterprise recognition (register = "platform",
     "alliance", "incubator" or "recognition")."""
     if register not in MODELS:
-        raise RegisterError(f"未知的登记类别“{register}”。")
+        raise RegisterError(_("未知的登记类别“%(register)s”。") % {"register": register})
     fields = _FIELDS[register](user, plan, data)
     _lock(fields)
     existing = _duplicate(register, plan, fields, None)
@@ -448,7 +487,7 @@ def edit(user: Any, entry: Any, data: Mapping[str, Any]) -> Any:
     """Correct an entry; the audit trail keeps every changed field's old and new value."""
     register_name = register_of(entry)
     if not can_edit(user, entry):
-        raise RegisterError("您不能修改其他区的登记条目。")
+        raise RegisterError(_("您不能修改其他区的登记条目。"))
     fields = _FIELDS[register_name](user, entry.plan, data)
     _lock(fields)
     # A revoked entry may share its name with the one that replaced it; a recognition's dates
@@ -461,7 +500,7 @@ def edit(user: Any, entry: Any, data: Mapping[str, Any]) -> Any:
     start = "founded_on" if register_name == "alliance" else "recognised_on"
     end = getattr(entry, "dissolved_on" if register_name == "alliance" else "revoked_on")
     if end is not None and fields[start] > end:
-        raise RegisterError(f"认定(成立)日期不能晚于撤销日期 {end.isoformat()}。")
+        raise RegisterError(_("认定(成立)日期不能晚于撤销日期 %(date)s。") % {"date": end.isoformat()})
     changes = {}
     for name, value in fields.items():
         old = getattr(entry, name)
@@ -474,7 +513,7 @@ def edit(user: Any, entry: Any, data: Mapping[str, Any]) -> Any:
         with transaction.atomic():
             entry.save()
     except IntegrityError:
-        raise RegisterError("修改后与已登记条目重复,未保存。") from None
+        raise RegisterError(_("修改后与已登记条目重复,未保存。")) from None
     _event(entry, Action.EDIT, user, changes)
     return entry
 
@@ -487,20 +526,21 @@ def revoke(user: Any, entry: Any, data: Mapping[str, Any]) -> Any:
     """
     register_name = register_of(entry)
     if not can_edit(user, entry):
-        raise RegisterError("您不能撤销其他区的登记条目。")
+        raise RegisterError(_("您不能撤销其他区的登记条目。"))
     entry = type(entry).objects.select_for_update().get(pk=entry.pk)
     if not entry.active:
-        raise RegisterError(f"“{entry.name}”已经撤销,不能重复撤销。")
-    on = parse_date(data.get("revoked_on"), "撤销日期")
+        raise RegisterError(_("“%(name)s”已经撤销,不能重复撤销。") % {"name": entry.name})
+    on = parse_date(data.get("revoked_on"), _("撤销日期"))
     start = entry.founded_on if register_name == "alliance" else entry.recognised_on
     if on is None or on < start:
-        raise RegisterError(f"撤销日期不能早于认定(成立)日期 {start.isoformat()}。")
+        raise RegisterError(_("撤销日期不能早于认定(成立)日期 %(date)s。") % {"date": start.isoformat()})
     expires_on = getattr(entry, "expires_on", None)
     if expires_on is not None and on > expires_on:
         raise RegisterError(
-            f"“{entry.name}”的认定有效期至 {expires_on.isoformat()},撤销日期晚于有效期,无需撤销。"
+            _("“%(name)s”的认定有效期至 %(date)s,撤销日期晚于有效期,无需撤销。")
+            % {"name": entry.name, "date": expires_on.isoformat()}
         )
-    reason = _text(data, "reason", "撤销原因", 300)
+    reason = _text(data, "reason", _("撤销原因"), 300)
     if register_name == "alliance":
         entry.dissolved_on = on
     else:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 
 from keju.planning.models import GoverningBody, Plan, Task, TaskStatus, TaskUpdate
 
@@ -29,7 +30,8 @@ NO_GROUP = "none"
 
 
 class TaskUpdateError(Exception):
-    """A refused update, with the Chinese message for the user (field: the form field at fault)."""
+    """A refused update, with the message for the user in the active language (field: the form field at
+    fault)."""
 
     def __init__(self, message: str, field: str = "") -> None:
         super().__init__(message)
@@ -122,26 +124,28 @@ def record_update(
     due_date_text: str = "",
     now: Any = None,
 ) -> TaskUpdate:
-    """Add a progress record and move the task; refuse bad input with a Chinese message."""
+    """Add a progress record and move the task; refuse bad input with a message in the active language."""
     if not can_update(actor, task):
-        raise TaskUpdateError("您无权更新该任务:只有省创新办和负责该任务的工作小组可以记录进展。")
+        raise TaskUpdateError(_("您无权更新该任务:只有省创新办和负责该任务的工作小组可以记录进展。"))
     status = (status or "").strip()
     if status not in TaskStatus.values:
-        raise TaskUpdateError("请选择任务状态(未启动、推进中、已完成或滞后)。", "status")
+        raise TaskUpdateError(_("请选择任务状态(未启动、推进中、已完成或滞后)。"), "status")
     evidence = (evidence or "").strip()
     if not evidence:
-        raise TaskUpdateError("请填写进展情况与佐证材料说明。", "evidence")
+        raise TaskUpdateError(_("请填写进展情况与佐证材料说明。"), "evidence")
     if len(evidence) > EVIDENCE_MAX:
-        raise TaskUpdateError(f"进展说明过长:最多 {EVIDENCE_MAX} 字。", "evidence")
+        raise TaskUpdateError(_("进展说明过长:最多 %(limit)s 字。") % {"limit": EVIDENCE_MAX}, "evidence")
     evidence_url = (evidence_url or "").strip()
     if evidence_url:
         if len(evidence_url) > URL_MAX:
-            raise TaskUpdateError(f"佐证链接过长:最多 {URL_MAX} 个字符。", "evidence_url")
+            raise TaskUpdateError(
+                _("佐证链接过长:最多 %(limit)s 个字符。") % {"limit": URL_MAX}, "evidence_url"
+            )
         try:
             URLValidator(schemes=["http", "https"])(evidence_url)
         except ValidationError:
             raise TaskUpdateError(
-                "佐证链接不是有效的网址(应以 http:// 或 https:// 开头)。", "evidence_url"
+                _("佐证链接不是有效的网址(应以 http:// 或 https:// 开头)。"), "evidence_url"
             ) from None
     new_due = _parse_due(task, due_date_text)
     with transaction.atomic():
@@ -180,11 +184,15 @@ def _parse_due(task: Task, text: str) -> date | None:
     except ValueError:
         parsed = None
     if parsed is None:
-        raise TaskUpdateError(f"完成期限“{text}”不是有效日期,请按 2019-12-31 的格式填写。", "due_date")
+        raise TaskUpdateError(
+            _("完成期限“%(text)s”不是有效日期,请按 2019-12-31 的格式填写。") % {"text": text}, "due_date"
+        )
     plan = Plan.objects.get(pk=task.plan_id)
     if parsed.year < plan.plan_start or parsed.year > plan.plan_end + 10:
         raise TaskUpdateError(
-            f"完成期限应在 {plan.plan_start} 年至 {plan.plan_end + 10} 年之间。", "due_date"
+            _("完成期限应在 %(start)s 年至 %(end)s 年之间。")
+            % {"start": plan.plan_start, "end": plan.plan_end + 10},
+            "due_date",
         )
     return parsed
 

@@ -22,6 +22,8 @@ from typing import Any, Literal
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from keju.orgs.models import Enterprise, EnterprisePlacement, OrgLevel, OrgUnit
 from keju.plan.forms import ReportForm
@@ -316,7 +318,7 @@ def _bulk(
             outcomes[row.index] = BulkOutcome("submitted", row.report)
             continue
         try:
-            _editable(row, actor, form, "上报", "您无权上报该报表")
+            _editable(row, actor, form, pgettext("refused action", "上报"), _("您无权上报该报表"))
             row.new_values = workflow._merge(row.report.values, workflow.clean_values(form, row.item.values))
         except ReportingError as exc:
             outcomes[row.index] = BulkOutcome("refused", error=exc)
@@ -373,21 +375,27 @@ def _report_for(
     enterprise, org_unit = item.enterprise, item.org_unit
     if form.respondent_level == "enterprise":
         if enterprise is None or org_unit is not None:
-            raise ReportingError(f"{form.name}由企业填报,请指定企业", code="wrong_respondent")
-        if enterprise.plan_id != plan.pk:
-            raise ReportingError(f"企业“{enterprise.name}”不属于{plan.zone_name}", code="not_in_district")
-        district_id = placements.get(enterprise.pk)
-        if district_id is None:
             raise ReportingError(
-                f"企业“{enterprise.name}”在{period}不在{plan.zone_name}内(没有该期的隶属记录),无需也不能填报该期报表",
+                _("%(form)s由企业填报,请指定企业") % {"form": form.name}, code="wrong_respondent"
+            )
+        if enterprise.plan_id != plan.pk:
+            raise ReportingError(
+                _("企业“%(name)s”不属于%(zone)s") % {"name": enterprise.name, "zone": plan.zone_name},
                 code="not_in_district",
             )
+        district_id = placements.get(enterprise.pk)
+        if district_id is None:
+            raise workflow.not_placed(enterprise.name, plan.zone_name, period)
     else:
         if org_unit is None or enterprise is not None:
-            raise ReportingError(f"{form.name}由区填报,请指定区", code="wrong_respondent")
+            raise ReportingError(
+                _("%(form)s由区填报,请指定区") % {"form": form.name}, code="wrong_respondent"
+            )
         if org_unit.plan_id != plan.pk or org_unit.level != OrgLevel.DISTRICT:
             raise ReportingError(
-                f"“{org_unit.name}”不是{plan.zone_name}的区,不能填报{form.name}", code="wrong_respondent"
+                _("“%(unit)s”不是%(zone)s的区,不能填报%(form)s")
+                % {"unit": org_unit.name, "zone": plan.zone_name, "form": form.name},
+                code="wrong_respondent",
             )
         district_id = org_unit.pk
     if not access.may_fill(
@@ -397,7 +405,7 @@ def _report_for(
         enterprise_id=enterprise.pk if enterprise else None,
         org_unit_id=org_unit.pk if org_unit else None,
     ):
-        raise ReportingError("您无权填报该报表", code="not_allowed")
+        raise ReportingError(_("您无权填报该报表"), code="not_allowed")
     report = Report(
         plan=plan,
         form_code=form.code,
@@ -457,7 +465,8 @@ def _replayed(
     key = key.strip()
     if not key or len(key) > workflow.MAX_KEY_CHARS:
         raise ReportingError(
-            f"幂等键(Idempotency-Key)须为1到{workflow.MAX_KEY_CHARS}个字符", code="invalid_idempotency_key"
+            _("幂等键(Idempotency-Key)须为1到%(limit)s个字符") % {"limit": workflow.MAX_KEY_CHARS},
+            code="invalid_idempotency_key",
         )
     workflow._require_user(actor)
     fingerprint = workflow._fingerprint(operation, payload)
@@ -466,10 +475,7 @@ def _replayed(
         row.claim = (key, operation, fingerprint)
         return False
     if first.operation != operation or first.fingerprint != fingerprint or first.report_id != row.report.pk:
-        raise ReportingError(
-            f"幂等键“{key}”已用于另一次内容不同的提交;重试时请原样重发,新的提交请使用新的幂等键",
-            code="idempotency_mismatch",
-        )
+        raise workflow._mismatch(key)
     return True
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 from django.db.models import BooleanField, Case, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keju.orgs.models import Enterprise, EnterprisePlacement, OrgUnit
 from keju.plan.forms import ReportForm
@@ -98,7 +99,9 @@ def _latest_flags(register: pl.DataFrame, stated: pl.DataFrame, year: int) -> pl
 def _check_flag(flag: str) -> None:
     if flag not in REGISTER_FLAGS:
         raise ReportingError(
-            f"报表的填报范围“{flag}”无法识别(可选:all、{'、'.join(REGISTER_FLAGS)})", code="unknown_form"
+            _("报表的填报范围“%(flag)s”无法识别(可选:all、%(known)s)")
+            % {"flag": flag, "known": "、".join(REGISTER_FLAGS)},
+            code="unknown_form",
         )
 
 

@@ -1,9 +1,12 @@
-"""Refusals of the reporting workflow, with Chinese messages and machine-readable codes."""
+"""Refusals of the reporting workflow, with messages in the active language (Chinese for API clients,
+which send no language cookie) and machine-readable codes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from keju.validation.checks import Finding
@@ -39,5 +42,5 @@ class VersionConflict(ReportingError):
 class NotFound(ReportingError):
     """The object does not exist or the user may not see it (the two are not told apart)."""
 
-    def __init__(self, message: str = "未找到该报表,或您无权查看") -> None:
-        super().__init__(message, code="not_found")
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(_("未找到该报表,或您无权查看") if message is None else message, code="not_found")

@@ -43,6 +43,7 @@ from django.db.models import DateTimeField
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import pgettext
 
 from keju.accounts.models import Role, RoleAssignment
 from keju.orgs.models import Enterprise, EnterprisePlacement, OrgUnit
@@ -684,7 +685,7 @@ def _submit(
     def body(r: Report) -> _Writes:
         # workflow.submit's body; a new report goes in already submitted, after open_report's
         # creation entry (its only other trace).
-        _editable(r, actor, form, expected_version, "上报")
+        _editable(r, actor, form, expected_version, pgettext("refused action", "上报"))
         new = workflow._merge(r.values, workflow.clean_values(form, values or {}))
         rows = _check(r, form, new, explanations, actor)
         created = [_created(r, actor)] if r.pk is None else []
@@ -718,7 +719,7 @@ def _save(
 ) -> Report:
     def body(r: Report) -> _Writes:
         # workflow.save_draft's body.
-        _editable(r, actor, form, expected_version, "暂存修改")
+        _editable(r, actor, form, expected_version, pgettext("refused action", "暂存修改"))
         new = workflow._merge(r.values, workflow.clean_values(form, values))
         changes = workflow._value_changes(r.values, new)
         if not changes:

@@ -8,6 +8,8 @@ from calendar import monthrange
 from datetime import date, timedelta
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from keju.plan import PlanError, load_forms
 from keju.plan.forms import ReportForm
 from keju.plan.schema import Plan as PlanSpec
@@ -42,13 +44,17 @@ def forms_for(plan: Plan) -> dict[str, ReportForm]:
     paths = tuple(base.parent / rel for rel in document.get("forms", []))
     mtimes = _mtimes(paths)
     if not plan.source_file or mtimes is None:
-        raise ReportingError(f"找不到规划“{plan.title}”的报表定义文件;请重新载入规划", code="unknown_form")
+        raise ReportingError(
+            _("找不到规划“%(plan)s”的报表定义文件;请重新载入规划") % {"plan": plan.title}, code="unknown_form"
+        )
     # Only the form listing is needed: the plan itself was validated when it was loaded.
     listing = PlanSpec.model_construct(forms=[str(p.relative_to(base.parent)) for p in paths])
     try:
         forms = load_forms(listing, base)
     except PlanError as exc:
-        raise ReportingError(f"报表定义文件有误:{exc}", code="unknown_form") from exc
+        raise ReportingError(
+            _("报表定义文件有误:%(problem)s") % {"problem": exc}, code="unknown_form"
+        ) from exc
     with _lock:
         _cache[key] = (paths, mtimes, forms)
     return forms
@@ -65,8 +71,11 @@ def form_for(plan: Plan, form_code: str) -> ReportForm:
     forms = forms_for(plan)
     form = forms.get(form_code)
     if form is None:
-        known = "、".join(sorted(forms)) or "无"
-        raise ReportingError(f"未知的报表“{form_code}”(本规划的报表:{known})", code="unknown_form")
+        known = "、".join(sorted(forms)) or _("无")
+        raise ReportingError(
+            _("未知的报表“%(form)s”(本规划的报表:%(known)s)") % {"form": form_code, "known": known},
+            code="unknown_form",
+        )
     return form
 
 
@@ -77,14 +86,18 @@ def period_bounds(form: ReportForm, period: str) -> tuple[int, date, date]:
         m = ANNUAL_RE.match(text)
         if not m:
             raise ReportingError(
-                f"报告期“{period}”格式错误:{form.name}为年报,报告期应为四位年份,如2016", code="invalid_period"
+                _("报告期“%(period)s”格式错误:%(form)s为年报,报告期应为四位年份,如2016")
+                % {"period": period, "form": form.name},
+                code="invalid_period",
             )
         year = int(m.group(1))
         return year, date(year, 1, 1), date(year, 12, 31)
     m = QUARTER_RE.match(text)
     if not m:
         raise ReportingError(
-            f"报告期“{period}”格式错误:{form.name}为季报,报告期应为年份加季度,如2016Q3", code="invalid_period"
+            _("报告期“%(period)s”格式错误:%(form)s为季报,报告期应为年份加季度,如2016Q3")
+            % {"period": period, "form": form.name},
+            code="invalid_period",
         )
     year, quarter = int(m.group(1)), int(m.group(2))
     last_month = quarter * 3

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keju.planning.models import Plan
 from keju.reporting.models import AuditAction, AuditEntry, Channel, ReportingPeriod
@@ -22,7 +23,7 @@ def _name(actor: Any) -> str:
 
 def _may_manage(actor: Any, plan: Plan) -> None:
     if actor is not None and not access.may_manage_periods(actor, plan.pk):
-        raise ReportingError("只有省创新办可以开放、关闭填报期或调整截止日期", code="not_allowed")
+        raise ReportingError(_("只有省创新办可以开放、关闭填报期或调整截止日期"), code="not_allowed")
 
 
 def _log(
@@ -60,7 +61,10 @@ def open_period(
     period = period.strip()
     _may_manage(actor, plan)
     if due_on is not None and due_on < ends_on:
-        raise ReportingError(f"截止日期{due_on}早于报告期结束日{ends_on}", code="invalid_due_date")
+        raise ReportingError(
+            _("截止日期%(due)s早于报告期结束日%(end)s") % {"due": due_on, "end": ends_on},
+            code="invalid_due_date",
+        )
     with transaction.atomic():
         row, created = ReportingPeriod.objects.select_for_update().get_or_create(
             plan=plan,
@@ -112,7 +116,10 @@ def set_due_date(
     _may_manage(actor, period.plan)
     form = form_for(period.plan, period.form_code)
     if due_on is not None and due_on < period.ends_on:
-        raise ReportingError(f"截止日期{due_on}早于报告期结束日{period.ends_on}", code="invalid_due_date")
+        raise ReportingError(
+            _("截止日期%(due)s早于报告期结束日%(end)s") % {"due": due_on, "end": period.ends_on},
+            code="invalid_due_date",
+        )
     new = due_on or default_due(form, period.ends_on)
     with transaction.atomic():
         row = ReportingPeriod.objects.select_for_update().get(pk=period.pk)

@@ -29,6 +29,8 @@ from typing import Any, TypeVar
 from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from keju.orgs.models import Enterprise, EnterprisePlacement, OrgLevel, OrgUnit
 from keju.plan.forms import ReportForm
@@ -81,7 +83,9 @@ def _actor(actor: Any) -> Any:
 def _channel(channel: str) -> str:
     if channel not in Channel.values:
         raise ReportingError(
-            f"未知的填报渠道“{channel}”(可选:{'、'.join(Channel.values)})", code="invalid_channel"
+            _("未知的填报渠道“%(channel)s”(可选:%(known)s)")
+            % {"channel": channel, "known": "、".join(Channel.values)},
+            code="invalid_channel",
         )
     return channel
 
@@ -105,15 +109,18 @@ def _refusals(operation: str, actor: Any, report: Report | None = None) -> Itera
 
 def _require_user(actor: Any) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        raise ReportingError("请先登录", code="not_authenticated")
+        raise ReportingError(_("请先登录"), code="not_authenticated")
 
 
 def _reason(text: str | None, what: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise ReportingError(f"请填写{what}", code="reason_required")
+        raise ReportingError(_("请填写%(what)s") % {"what": what}, code="reason_required")
     if len(text) > MAX_TEXT_CHARS:
-        raise ReportingError(f"{what}不能超过{MAX_TEXT_CHARS}个字", code="reason_too_long")
+        raise ReportingError(
+            _("%(what)s不能超过%(limit)s个字") % {"what": what, "limit": MAX_TEXT_CHARS},
+            code="reason_too_long",
+        )
     return text
 
 
@@ -130,7 +137,8 @@ def _valid_key(actor: Any, key: str) -> str:
     key = key.strip()
     if not key or len(key) > MAX_KEY_CHARS:
         raise ReportingError(
-            f"幂等键(Idempotency-Key)须为1到{MAX_KEY_CHARS}个字符", code="invalid_idempotency_key"
+            _("幂等键(Idempotency-Key)须为1到%(limit)s个字符") % {"limit": MAX_KEY_CHARS},
+            code="invalid_idempotency_key",
         )
     _require_user(actor)
     return key
@@ -138,7 +146,8 @@ def _valid_key(actor: Any, key: str) -> str:
 
 def _mismatch(key: str) -> ReportingError:
     return ReportingError(
-        f"幂等键“{key}”已用于另一次内容不同的提交;重试时请原样重发,新的提交请使用新的幂等键",
+        _("幂等键“%(key)s”已用于另一次内容不同的提交;重试时请原样重发,新的提交请使用新的幂等键")
+        % {"key": key},
         code="idempotency_mismatch",
     )
 
@@ -314,7 +323,7 @@ def _locked(report: Report, actor: Any = None, key: str | None = None) -> Report
         return report
     fresh = _lock_query(actor, key).filter(pk=report.pk).first()
     if fresh is None:
-        raise ReportingError("该报表已不存在", code="not_found")
+        raise ReportingError(_("该报表已不存在"), code="not_found")
     _mark_locked(fresh)
     fresh.claim_key = key if hasattr(fresh, "claim_operation") else None
     return fresh
@@ -323,8 +332,11 @@ def _locked(report: Report, actor: Any = None, key: str | None = None) -> Report
 def _check_version(report: Report, expected: int | None) -> None:
     if expected is not None and expected != report.version:
         raise VersionConflict(
-            f"报表已被他人修改(您看到的是第{expected}版,当前为第{report.version}版);"
-            "为避免覆盖他人的修改,本次保存未执行,请刷新后重新填写",
+            _(
+                "报表已被他人修改(您看到的是第%(expected)s版,当前为第%(current)s版);"
+                "为避免覆盖他人的修改,本次保存未执行,请刷新后重新填写"
+            )
+            % {"expected": expected, "current": report.version},
             current_version=report.version,
         )
 
@@ -343,24 +355,32 @@ def _require_open(plan_or_report: Any, form: ReportForm, period: str) -> Any:
         row = _period_row(plan_or_report, form.code, period)
         is_open, due_on = (None, None) if row is None else (row.is_open, row.due_on)
     if is_open is None:
-        raise ReportingError(f"{form.name}({form.code}){period}的填报期尚未开放", code="period_closed")
+        raise ReportingError(
+            _("%(form)s(%(code)s)%(period)s的填报期尚未开放")
+            % {"form": form.name, "code": form.code, "period": period},
+            code="period_closed",
+        )
     if not is_open:
         raise ReportingError(
-            f"{form.name}({form.code}){period}的填报期已关闭,不能再填报或修改;如需更正请联系省创新办",
+            _("%(form)s(%(code)s)%(period)s的填报期已关闭,不能再填报或修改;如需更正请联系省创新办")
+            % {"form": form.name, "code": form.code, "period": period},
             code="period_closed",
         )
     return due_on
 
 
 def _state_error(report: Report, doing: str) -> ReportingError:
-    status = STATUS_LABELS.get(report.status, report.status)
+    """`doing` is the refused action, already translated (pgettext "refused action")."""
+    facts = {"status": STATUS_LABELS.get(report.status, report.status), "doing": doing}
     hint = {
-        ReportStatus.SUBMITTED: "报表已上报,正在等待审核;如需修改,请审核员退回",
-        ReportStatus.APPROVED: "报表已审核通过,只能通过修订申请更改",
-        ReportStatus.LOCKED: "报表已锁定,不能再更改",
-    }.get(ReportStatus(report.status), "")
+        ReportStatus.SUBMITTED: _("报表已上报,正在等待审核;如需修改,请审核员退回"),
+        ReportStatus.APPROVED: _("报表已审核通过,只能通过修订申请更改"),
+        ReportStatus.LOCKED: _("报表已锁定,不能再更改"),
+    }.get(ReportStatus(report.status))
+    if hint is None:
+        return ReportingError(_("报表状态为“%(status)s”,不能%(doing)s。") % facts, code="invalid_state")
     return ReportingError(
-        f"报表状态为“{status}”,不能{doing}。{hint}".rstrip("。") + "。", code="invalid_state"
+        _("报表状态为“%(status)s”,不能%(doing)s。%(hint)s。") % {**facts, "hint": hint}, code="invalid_state"
     )
 
 
@@ -438,14 +458,21 @@ def clean_values(form: ReportForm, values: Mapping[str, Any]) -> dict[str, Any]:
     with integral floats of integer fields made int.
     """
     if not isinstance(values, Mapping):
-        raise ReportingError("数值须为“字段编码: 数值”的映射", code="invalid_values")
+        raise ReportingError(_("数值须为“字段编码: 数值”的映射"), code="invalid_values")
     known = {f.code: f for f in form.fields}
     findings: list[Finding] = []
     cleaned: dict[str, Any] = {}
     for code, value in values.items():
         f = known.get(str(code))
         if f is None:
-            findings.append(_value_finding(form, str(code), f"{form.name}没有字段“{code}”", "unknown_field"))
+            findings.append(
+                _value_finding(
+                    form,
+                    str(code),
+                    _("%(form)s没有字段“%(code)s”") % {"form": form.name, "code": code},
+                    "unknown_field",
+                )
+            )
             continue
         if value is None:
             cleaned[f.code] = None
@@ -453,28 +480,28 @@ def clean_values(form: ReportForm, values: Mapping[str, Any]) -> dict[str, Any]:
         problem = None
         if f.type in ("decimal", "integer"):
             if isinstance(value, bool) or not isinstance(value, int | float):
-                problem = f"“{f.label}”应为数值,收到“{value}”"
+                problem = _("“%(label)s”应为数值,收到“%(value)s”") % {"label": f.label, "value": value}
             elif not math.isfinite(value):
-                problem = f"“{f.label}”的值“{value}”不是有效数值"
+                problem = _("“%(label)s”的值“%(value)s”不是有效数值") % {"label": f.label, "value": value}
             elif f.type == "integer":
                 if float(value) != int(value):
-                    problem = f"“{f.label}”应为整数,收到“{value}”"
+                    problem = _("“%(label)s”应为整数,收到“%(value)s”") % {"label": f.label, "value": value}
                 else:
                     value = int(value)
         elif f.type == "boolean":
             if not isinstance(value, bool):
-                problem = f"“{f.label}”应为是或否,收到“{value}”"
+                problem = _("“%(label)s”应为是或否,收到“%(value)s”") % {"label": f.label, "value": value}
         elif not isinstance(value, str):
-            problem = f"“{f.label}”应为文字,收到“{value}”"
+            problem = _("“%(label)s”应为文字,收到“%(value)s”") % {"label": f.label, "value": value}
         elif len(value) > MAX_TEXT_CHARS:
-            problem = f"“{f.label}”不能超过{MAX_TEXT_CHARS}个字"
+            problem = _("“%(label)s”不能超过%(limit)s个字") % {"label": f.label, "limit": MAX_TEXT_CHARS}
         if problem:
             findings.append(_value_finding(form, f.code, problem))
         else:
             cleaned[f.code] = value
     if findings:
         raise ReportingError(
-            "数值有误,未保存:" + ";".join(f.message for f in findings),
+            _("数值有误,未保存:%(problems)s") % {"problems": ";".join(f.message for f in findings)},
             code="invalid_values",
             findings=findings,
         )
@@ -507,7 +534,7 @@ def parse_values(form: ReportForm, values: Mapping[str, Any]) -> dict[str, Any]:
             )
     if findings:
         raise ReportingError(
-            "数值有误,未保存:" + ";".join(f.message for f in findings),
+            _("数值有误,未保存:%(problems)s") % {"problems": ";".join(f.message for f in findings)},
             code="invalid_values",
             findings=findings,
         )
@@ -540,7 +567,8 @@ def _placement_in(enterprise: Enterprise, starts_on: date, ends_on: date) -> Ent
 
 def not_placed(enterprise_name: str, zone_name: str, period: str) -> ReportingError:
     return ReportingError(
-        f"企业“{enterprise_name}”在{period}不在{zone_name}内(没有该期的隶属记录),无需也不能填报该期报表",
+        _("企业“%(name)s”在%(period)s不在%(zone)s内(没有该期的隶属记录),无需也不能填报该期报表")
+        % {"name": enterprise_name, "period": period, "zone": zone_name},
         code="not_in_district",
     )
 
@@ -569,9 +597,14 @@ def open_report(
         period = period.strip()
         if form.respondent_level == "enterprise":
             if enterprise is None or org_unit is not None:
-                raise ReportingError(f"{form.name}由企业填报,请指定企业", code="wrong_respondent")
+                raise ReportingError(
+                    _("%(form)s由企业填报,请指定企业") % {"form": form.name}, code="wrong_respondent"
+                )
             if enterprise.plan_id != plan.pk:
-                raise ReportingError(f"企业“{enterprise.name}”不属于{plan.zone_name}", code="not_in_district")
+                raise ReportingError(
+                    _("企业“%(name)s”不属于%(zone)s") % {"name": enterprise.name, "zone": plan.zone_name},
+                    code="not_in_district",
+                )
             placement = _placement_in(enterprise, starts_on, ends_on)
             if placement is None:
                 raise not_placed(enterprise.name, plan.zone_name, period)
@@ -580,10 +613,14 @@ def open_report(
             lookup: dict[str, Any] = {"enterprise": enterprise}
         else:
             if org_unit is None or enterprise is not None:
-                raise ReportingError(f"{form.name}由区填报,请指定区", code="wrong_respondent")
+                raise ReportingError(
+                    _("%(form)s由区填报,请指定区") % {"form": form.name}, code="wrong_respondent"
+                )
             if org_unit.plan_id != plan.pk or org_unit.level != OrgLevel.DISTRICT:
                 raise ReportingError(
-                    f"“{org_unit.name}”不是{plan.zone_name}的区,不能填报{form.name}", code="wrong_respondent"
+                    _("“%(unit)s”不是%(zone)s的区,不能填报%(form)s")
+                    % {"unit": org_unit.name, "zone": plan.zone_name, "form": form.name},
+                    code="wrong_respondent",
                 )
             district_id = org_unit.pk
             district = org_unit
@@ -595,7 +632,7 @@ def open_report(
             enterprise_id=enterprise.pk if enterprise else None,
             org_unit_id=org_unit.pk if org_unit else None,
         ):
-            raise ReportingError("您无权填报该报表", code="not_allowed")
+            raise ReportingError(_("您无权填报该报表"), code="not_allowed")
         due_on = _require_open(plan, form, period)
         existing = (
             Report.objects.select_related("enterprise", "org_unit", "district")
@@ -709,10 +746,10 @@ def save_draft(
         ch = _channel(channel)
         form = form_for(r.plan, r.form_code)
         if not access.may_fill_report(actor, r):
-            raise ReportingError("您无权修改该报表", code="not_allowed")
+            raise ReportingError(_("您无权修改该报表"), code="not_allowed")
         _require_open(r, form, r.period)
         if r.status not in EDITABLE_STATUSES:
-            raise _state_error(r, "暂存修改")
+            raise _state_error(r, pgettext("refused action", "暂存修改"))
         _check_version(r, expected_version)
         cleaned = clean_values(form, values)
         new = _merge(r.values, cleaned)
@@ -785,15 +822,23 @@ def _explain(
             continue
         if len(text) < MIN_EXPLANATION_CHARS:
             missing.append(w)
-            problems.append(f"{w.code}的情况说明过短(至少{MIN_EXPLANATION_CHARS}个字)")
+            problems.append(
+                _("%(check)s的情况说明过短(至少%(limit)s个字)")
+                % {"check": w.code, "limit": MIN_EXPLANATION_CHARS}
+            )
             continue
         if len(text) > MAX_TEXT_CHARS:
             missing.append(w)
-            problems.append(f"{w.code}的情况说明不能超过{MAX_TEXT_CHARS}个字")
+            problems.append(
+                _("%(check)s的情况说明不能超过%(limit)s个字") % {"check": w.code, "limit": MAX_TEXT_CHARS}
+            )
             continue
         if prior is not None and prior.status == ExplanationStatus.REJECTED and text == prior.text:
             missing.append(w)
-            problems.append(f"{w.code}的情况说明已被审核员驳回({prior.review_reason}),请重新说明")
+            problems.append(
+                _("%(check)s的情况说明已被审核员驳回(%(reason)s),请重新说明")
+                % {"check": w.code, "reason": prior.review_reason}
+            )
             continue
         rows.append(
             Explanation(
@@ -810,7 +855,12 @@ def _explain(
     if missing:
         detail = ";".join(problems) if problems else "、".join(w.code for w in missing)
         raise ReportingError(
-            f"有{len(missing)}条核实性审核提示需要填写情况说明后才能上报:{detail}",
+            ngettext(
+                "有%(count)s条核实性审核提示需要填写情况说明后才能上报:%(detail)s",
+                "有%(count)s条核实性审核提示需要填写情况说明后才能上报:%(detail)s",
+                len(missing),
+            )
+            % {"count": len(missing), "detail": detail},
             code="unexplained_warnings",
             findings=missing,
         )
@@ -832,9 +882,16 @@ def _checked_submission(
         outcome = check_report(form, new, build_context(r, form))
     if outcome.errors:
         raise ReportingError(
-            f"有{len(outcome.errors)}处强制性审核错误,须改正后才能上报:"
-            + ";".join(f.message for f in outcome.errors[:5])
-            + ("……" if len(outcome.errors) > 5 else ""),
+            ngettext(
+                "有%(count)s处强制性审核错误,须改正后才能上报:%(errors)s",
+                "有%(count)s处强制性审核错误,须改正后才能上报:%(errors)s",
+                len(outcome.errors),
+            )
+            % {
+                "count": len(outcome.errors),
+                "errors": ";".join(f.message for f in outcome.errors[:5])
+                + ("……" if len(outcome.errors) > 5 else ""),
+            },
             code="hard_errors",
             findings=[*outcome.errors, *outcome.warnings],
         )
@@ -943,10 +1000,10 @@ def submit(
         ch = _channel(channel)
         form = form_for(r.plan, r.form_code)
         if not access.may_fill_report(actor, r):
-            raise ReportingError("您无权上报该报表", code="not_allowed")
+            raise ReportingError(_("您无权上报该报表"), code="not_allowed")
         _require_open(r, form, r.period)
         if r.status not in EDITABLE_STATUSES:
-            raise _state_error(r, "上报")
+            raise _state_error(r, pgettext("refused action", "上报"))
         _check_version(r, expected_version)
         new = _merge(r.values, clean_values(form, values or {}))
         rows = _checked_submission(r, form, new, explanations, actor)
@@ -1006,12 +1063,14 @@ def approve(report: Report, *, actor: Any, note: str = "", channel: str = Channe
         _require_user(actor)
         r = _locked(report)
         if not access.may_review_report(actor, r):
-            raise ReportingError("您无权审核该报表", code="not_allowed")
+            raise ReportingError(_("您无权审核该报表"), code="not_allowed")
         if r.status != ReportStatus.SUBMITTED:
-            raise _state_error(r, "审核通过")
+            raise _state_error(r, pgettext("refused action", "审核通过"))
         note = (note or "").strip()
         if len(note) > MAX_TEXT_CHARS:
-            raise ReportingError(f"审核意见不能超过{MAX_TEXT_CHARS}个字", code="reason_too_long")
+            raise ReportingError(
+                _("审核意见不能超过%(limit)s个字") % {"limit": MAX_TEXT_CHARS}, code="reason_too_long"
+            )
         Explanation.objects.filter(report=r, version=r.version, status=ExplanationStatus.PENDING).update(
             status=ExplanationStatus.ACCEPTED, reviewed_by=_actor(actor), reviewed_at=timezone.now()
         )
@@ -1033,11 +1092,11 @@ def return_report(
         _require_user(actor)
         r = _locked(report)
         if not access.may_review_report(actor, r):
-            raise ReportingError("您无权审核该报表", code="not_allowed")
+            raise ReportingError(_("您无权审核该报表"), code="not_allowed")
         if r.status != ReportStatus.SUBMITTED:
-            raise _state_error(r, "退回")
+            raise _state_error(r, pgettext("refused action", "退回"))
         channel = _channel(channel)
-        reason = _reason(reason, "退回原因")
+        reason = _reason(reason, _("退回原因"))
         form = form_for(r.plan, r.form_code)
         _require_open(r, form, r.period)
         current = {e.check_code: e for e in Explanation.objects.filter(report=r, version=r.version)}
@@ -1045,7 +1104,8 @@ def return_report(
         unknown = [c for c in rejected if c not in current]
         if unknown:
             raise ReportingError(
-                f"要驳回的情况说明不属于该报表的本次上报:{'、'.join(unknown)}", code="invalid_explanation"
+                _("要驳回的情况说明不属于该报表的本次上报:%(checks)s") % {"checks": "、".join(unknown)},
+                code="invalid_explanation",
             )
         now = timezone.now()
         entries = []
@@ -1070,9 +1130,9 @@ def lock(report: Report, *, actor: Any, channel: str = Channel.WEB) -> Report:
         _require_user(actor)
         r = _locked(report)
         if not access.may_view_report(actor, r) or not access.may_lock_report(actor, r):
-            raise ReportingError("只有省创新办可以锁定报表", code="not_allowed")
+            raise ReportingError(_("只有省创新办可以锁定报表"), code="not_allowed")
         if r.status != ReportStatus.APPROVED:
-            raise _state_error(r, "锁定")
+            raise _state_error(r, pgettext("refused action", "锁定"))
         _review(r, actor, ReviewDecision.LOCK, "", ReportStatus.LOCKED, _channel(channel))
         return r
 
@@ -1095,16 +1155,18 @@ def request_revision(
         ch = _channel(channel)
         form = form_for(r.plan, r.form_code)
         if not access.may_fill_report(actor, r):
-            raise ReportingError("您无权修订该报表", code="not_allowed")
+            raise ReportingError(_("您无权修订该报表"), code="not_allowed")
         if r.status != ReportStatus.APPROVED:
             if r.status in EDITABLE_STATUSES:
-                raise ReportingError("报表尚未审核通过,请直接修改后上报,无需修订申请", code="invalid_state")
-            raise _state_error(r, "修订")
-        text = _reason(reason, "修订原因")
+                raise ReportingError(
+                    _("报表尚未审核通过,请直接修改后上报,无需修订申请"), code="invalid_state"
+                )
+            raise _state_error(r, pgettext("refused action", "修订"))
+        text = _reason(reason, _("修订原因"))
         _require_open(r, form, r.period)
         new = _merge(r.values, clean_values(form, values))
         if not _value_changes(r.values, new):
-            raise ReportingError("修订未改变任何数值", code="no_change")
+            raise ReportingError(_("修订未改变任何数值"), code="no_change")
         rows = _checked_submission(r, form, new, explanations, actor)
         old_values, from_version = dict(r.values), r.version
         _store_submission(

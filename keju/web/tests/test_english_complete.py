@@ -39,6 +39,7 @@ class Entry:
     msgstr: list[str] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)
     obsolete: bool = False
+    msgctxt: str | None = None  # pgettext's context ("refused action"), None for plain gettext
 
 
 def _unquote(text: str) -> str:
@@ -53,6 +54,7 @@ def parse_po(path: Path) -> list[Entry]:
     flags: set[str] = set()
     current: Entry | None = None
     target: str | None = None  # "msgid", "msgid_plural" or "msgstr[i]"
+    context: str | None = None  # a msgctxt line, for the msgid that follows it
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         line = raw.strip()
         obsolete = line.startswith("#~")
@@ -65,13 +67,21 @@ def parse_po(path: Path) -> list[Entry]:
             flags = {flag.strip() for flag in line[2:].split(",") if flag.strip()}
         elif line.startswith("#"):
             continue
+        elif line.startswith("msgctxt "):
+            context = _unquote(line[len("msgctxt ") :])
+            continue
         elif line.startswith("msgid_plural "):
             assert current is not None
             current.msgid_plural, target = _unquote(line[len("msgid_plural ") :]), "msgid_plural"
         elif line.startswith("msgid "):
             current = Entry(
-                msgid=_unquote(line[len("msgid ") :]), line=number, flags=flags, obsolete=obsolete
+                msgid=_unquote(line[len("msgid ") :]),
+                line=number,
+                flags=flags,
+                obsolete=obsolete,
+                msgctxt=context,
             )
+            context = None
             entries.append(current)
             target = "msgid"
         elif line.startswith("msgstr"):
@@ -131,9 +141,17 @@ def test_compiled_catalogue_serves_every_translation(catalogue):
     with translation.override("en"):
         for entry in catalogue:
             if entry.msgid_plural is None:
-                served = [translation.gettext(entry.msgid)]
-            else:
+                served = [
+                    translation.gettext(entry.msgid)
+                    if entry.msgctxt is None
+                    else translation.pgettext(entry.msgctxt, entry.msgid)
+                ]
+            elif entry.msgctxt is None:
                 served = [translation.ngettext(entry.msgid, entry.msgid_plural, n) for n in (1, 2)]
+            else:
+                served = [
+                    translation.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, n) for n in (1, 2)
+                ]
             if served != entry.msgstr:
                 stale.append(entry)
     assert not stale, f"django.mo is out of date with django.po; run compilemessages:\n{_describe(stale)}"
