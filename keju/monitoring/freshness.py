@@ -40,7 +40,7 @@ def last_full_run(plan: Plan) -> ComputationRun | None:
         ComputationRun.objects.filter(
             plan=plan, full=True, status__in=[RunStatus.SUCCEEDED, RunStatus.PARTIAL]
         )
-        .order_by("-finished_at", "-id")
+        .order_by("-started_at", "-id")
         .first()
     )
 

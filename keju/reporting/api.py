@@ -583,19 +583,17 @@ def _open(user: Any, body: OpenIn) -> Report:
 def open_report(request: HttpRequest, body: OpenIn) -> Any:
     """The respondent's report for the form and period. Without enterprise_id / district, a
     reporter's own enterprise or a reviewer's own district is meant."""
-    if fast_path_enabled():
-        try:
-            return _detail(
-                fastpath.open_report(
-                    request.user,
-                    form_code=body.form,
-                    period=body.period,
-                    enterprise_id=body.enterprise_id,
-                    district=body.district,
-                )
-            )
-        except fastpath.NotHandled:
-            pass
+    fast = _fast_detail(
+        lambda: fastpath.open_report(
+            request.user,
+            form_code=body.form,
+            period=body.period,
+            enterprise_id=body.enterprise_id,
+            district=body.district,
+        )
+    )
+    if fast is not None:
+        return fast
     report = _open(request.user, body)
     return _fresh(report, report)
 
@@ -618,23 +616,21 @@ def submit_in_one_call(
     """Open the form and period's report and submit `values` in one call — for systems that
     push their figures (an enterprise's ERP, a district's statistics system). Same checks,
     refusals, idempotency and audit as open + submit."""
-    if fast_path_enabled():
-        try:
-            return _detail(
-                fastpath.submit_in_one_call(
-                    request.user,
-                    form_code=body.form,
-                    period=body.period,
-                    enterprise_id=body.enterprise_id,
-                    district=body.district,
-                    values=body.values,
-                    explanations=body.explanations,
-                    version=body.version,
-                    key=idempotency_key,
-                )
-            )
-        except fastpath.NotHandled:
-            pass
+    fast = _fast_detail(
+        lambda: fastpath.submit_in_one_call(
+            request.user,
+            form_code=body.form,
+            period=body.period,
+            enterprise_id=body.enterprise_id,
+            district=body.district,
+            values=body.values,
+            explanations=body.explanations,
+            version=body.version,
+            key=idempotency_key,
+        )
+    )
+    if fast is not None:
+        return fast
 
     # One transaction: a refused submission does not leave a new empty draft behind.
     def call() -> tuple[Report, Report]:
@@ -660,6 +656,17 @@ def get_report(request: HttpRequest, report_id: int) -> Any:
     return _detail(_visible(request, report_id))
 
 
+def _fast_detail(fast: Callable[[], Report]) -> dict[str, Any] | None:
+    """The response of the SQL hot path, or None when it is off or does not handle the caller
+    (services/fastpath.py raises NotHandled before writing anything; the ORM path answers)."""
+    if not fast_path_enabled():
+        return None
+    try:
+        return _detail(fast())
+    except fastpath.NotHandled:
+        return None
+
+
 def _write(
     request: HttpRequest,
     report_id: int,
@@ -671,11 +678,9 @@ def _write(
     """Save or submit a report: `fast()` (the SQL hot path) when it handles the caller, else
     in one transaction the report locked with its visibility check, the values parsed and
     `write(report, values)`. The response shows the result."""
-    if fast_path_enabled():
-        try:
-            return _detail(fast())
-        except fastpath.NotHandled:
-            pass
+    done = _fast_detail(fast)
+    if done is not None:
+        return done
 
     def call() -> tuple[Report, Report]:
         report = _locked_visible(request, report_id, idempotency_key)
