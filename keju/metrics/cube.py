@@ -1,10 +1,22 @@
-"""Leaf sums of one form: one grouped pass (NumPy bincount on a dense key) per column.
+"""Leaf sums of one form: one grouped pass per column over a dense key.
 
 A row's key is leaf × periods + period, where the leaf is the park (or the
 district outside its parks) the report names for its period and the period is
-the year (annual forms) or year × 4 + quarter − 1 (quarterly forms). Summing a
-column is one `np.bincount(key, weights=column)`; the engine rolls the small
-leaf × period arrays up the tree afterwards.
+the year (annual forms) or year × 4 + quarter − 1 (quarterly forms). The engine
+rolls the small leaf × period arrays up the tree afterwards.
+
+Summing a column is one of two passes, chosen once per frame ("summation"):
+- "runs": when rows of one key mostly sit together (the monitoring source gives
+  the frames ordered by district, park and period), each run of equal keys is
+  summed with `np.add.reduceat` (a sequential read, as fast as a plain sum, and
+  it releases the GIL, so columns are summed on every core), then the few run
+  sums are added per key;
+- "scatter": otherwise one `np.bincount(key, weights=column)` (a random write
+  per row, several times slower).
+Both give the same sums up to rounding; one frame always uses one of them, and
+the cube of an incremental update sums like the cube it patches, over the same
+runs (a run also ends where the update's rows were not neighbours in the whole
+frame), so an approval gives the full recompute's sums to the last bit.
 
 Quarterly year-to-date (本年累计) fields: the year is the fourth quarter's
 figure and a quarter's own flow is ytd(q) − ytd(q − 1) of the same respondent,
@@ -16,8 +28,11 @@ column stays one bincount.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +49,36 @@ Bools = npt.NDArray[np.bool_]
 
 # A column used under up to this many filters is summed in one pass over 2^bits classes.
 _MAX_CLASS_BITS = 3
+# "auto" sums over runs when a frame has at least this many rows and this many rows per run.
+_RUNS_MIN_ROWS = 4096
+_RUNS_MIN_LENGTH = 4
+SUMMATIONS = ("auto", "runs", "scatter")
+# An own-quarter flow this small against the figures it is the difference of is a zero flow:
+# far above summation rounding (about 1e-16 per row added, so up to ~10,000 rows per leaf and
+# quarter), far below any reported amount (a cent against 10^10 万元).
+_CANCELLED = 1e-12
+
+
+def order_by_place(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame`'s rows ordered by district, park and period, then report (or enterprise).
+
+    The order in which a cube sums fastest (over runs, see above); the monitoring source
+    gives its frames so. Any order gives the same values, up to rounding.
+    """
+    district = "district" if "district" in frame.columns else "org"
+    period = "quarter" if "quarter" in frame.columns else "period"
+    last = "report_id" if "report_id" in frame.columns else "enterprise"
+    cols = [c for c in (district, "park", "year", period, last) if c in frame.columns]
+    return frame.sort(cols, nulls_last=True) if cols else frame
+
+
+@dataclass
+class _Runs:
+    """Maximal stretches of rows with one key (and, in an update's cube, neighbours in the whole frame)."""
+
+    starts: Ints  # first row of each run
+    keys: Ints  # the key of each run (the dropped bin for invalid rows)
+    lengths: Floats  # rows per run
 
 
 @dataclass
@@ -73,8 +118,12 @@ class FormCube:
     kinds: FieldKinds
     expected: pl.DataFrame | None  # this form's rows of EngineInput.expected
     notes: list[str] = field(default_factory=list)
+    summation: str = "auto"  # see the module docstring
+    positions: Ints | None = None  # an update's rows: their row numbers in the whole frame
 
     def __post_init__(self) -> None:
+        if self.summation not in SUMMATIONS:
+            raise ValueError(f"summation must be one of {SUMMATIONS}")
         self.quarterly = (self.form is not None and self.form.period_type == "quarterly") or (
             self.form is None and "quarter" in self.frame.columns
         )
@@ -94,8 +143,9 @@ class FormCube:
         self._matching: _Matching | None = None
         self._non_finite: set[str] = set()
         self._stale = False
+        self._runs: _Runs | None = None
         self._keys()
-        self.reported = self._bincount(self.key, None).reshape(self.n_leaves, self.n_base)
+        self.reported = self._sum_rows(None).reshape(self.n_leaves, self.n_base)
         self.expected_counts = self._expected()
 
     # --- keys ---------------------------------------------------------------------------
@@ -106,32 +156,21 @@ class FormCube:
             self._keys()
 
     def _keys(self) -> None:
+        self._row_at: Ints | npt.NDArray[np.int32] | None = None
         f = self.frame
         district_col = "district" if "district" in f.columns else "org"
         if district_col not in f.columns:
             raise FormulaError(f"报表 {self.code} 的数据没有分区列 district")
-        park = f["park"] if "park" in f.columns else None
-        leaf, bad_parks = self.tree.leaves_of(f[district_col], park)
-        if bad_parks:
-            self.notes.append(f"报表 {self.code} 有 {bad_parks} 行所填园区不属于其分区,按分区(园区外)计入")
-        year = f["year"].cast(pl.Int64).to_numpy()
-        yi = self._year_index(year)
-        if self.quarterly:
-            quarter = self._quarter_column()
-            ok_q = (quarter >= 1) & (quarter <= 4)
-            pidx = yi * 4 + quarter - 1
-            valid = (yi >= 0) & ok_q
-        else:
-            quarter = np.zeros(len(year), dtype=np.int64)
-            pidx = yi
-            valid = yi >= 0
-        unknown = int(np.count_nonzero((leaf < 0) & (yi >= 0)))
-        if unknown:
-            bad = f.filter(pl.Series(leaf < 0))[district_col].unique().drop_nulls().to_list()[:5]
-            self.notes.append(
-                f"报表 {self.code} 有 {unknown} 行的分区不在组织树中({', '.join(map(str, bad)) or '空'}),未计入"
-            )
-        valid &= leaf >= 0
+        period_col = "quarter" if "quarter" in f.columns else "period"
+        place = [c for c in (district_col, "park", "year", period_col) if c in f.columns]
+        lengths = self._place_runs(place)
+        if lengths is None:  # every row placed on its own
+            leaf, pidx, quarter, valid = self._place(f, district_col, None)
+        else:  # rows placed once per stretch of equal district, park and period, then repeated
+            starts = np.cumsum(lengths) - lengths
+            placed = self._place(f[place][starts], district_col, lengths)
+            leaf, pidx, quarter = (np.repeat(a, lengths) for a in placed[:3])
+            valid = np.repeat(placed[3], lengths)
         self.leaf = leaf
         self.pidx = pidx
         self.quarter = quarter
@@ -139,6 +178,84 @@ class FormCube:
         # Invalid rows go to one extra bin that is dropped, so no column is ever copied to filter them.
         self.key = np.where(valid, leaf * self.n_base + pidx, self.size)
         self._dedupe()
+        self._runs = self._find_runs()
+        self._summed_over = "scatter" if self._runs is None else "runs"
+
+    def _place_runs(self, place: list[str]) -> Ints | None:
+        """Lengths of the stretches of rows naming one district, park and period (None: too many)."""
+        f = self.frame
+        n = f.height
+        if self.summation == "scatter" or n < (_RUNS_MIN_ROWS if self.summation == "auto" else 1):
+            return None
+        runs = f.select(pl.struct(place).rle().struct.field("len")).to_series()
+        lengths: Ints = np.asarray(runs.to_numpy(), dtype=np.int64)
+        if self.positions is not None:  # an update's rows: a stretch also ends where they jump
+            bounds = np.union1d(np.cumsum(lengths)[:-1], np.flatnonzero(np.diff(self.positions) != 1) + 1)
+            lengths = np.diff(np.concatenate([[0], bounds, [n]])).astype(np.int64)
+        if self.summation == "auto" and len(lengths) * _RUNS_MIN_LENGTH > n:
+            return None
+        return lengths
+
+    def _place(
+        self, f: pl.DataFrame, district_col: str, weights: Ints | None
+    ) -> tuple[Ints, Ints, Ints, Bools]:
+        """Leaf, period index, quarter and validity of each row of `f` (rows standing for `weights` rows)."""
+        park = f["park"] if "park" in f.columns else None
+        leaf, bad_parks = self.tree.leaves_of(f[district_col], park, weights)
+        if bad_parks:
+            self.notes.append(f"报表 {self.code} 有 {bad_parks} 行所填园区不属于其分区,按分区(园区外)计入")
+        year = f["year"].cast(pl.Int64).to_numpy()
+        yi = self._year_index(year)
+        if self.quarterly:
+            quarter = self._quarter_column(f)
+            ok_q = (quarter >= 1) & (quarter <= 4)
+            pidx = yi * 4 + quarter - 1
+            valid = (yi >= 0) & ok_q
+        else:
+            quarter = np.zeros(len(year), dtype=np.int64)
+            pidx = yi
+            valid = yi >= 0
+        outside = (leaf < 0) & (yi >= 0)
+        unknown = int(outside.sum() if weights is None else weights[outside].sum())
+        if unknown:
+            bad = f.filter(pl.Series(leaf < 0))[district_col].unique().drop_nulls().to_list()[:5]
+            self.notes.append(
+                f"报表 {self.code} 有 {unknown} 行的分区不在组织树中({', '.join(map(str, bad)) or '空'}),未计入"
+            )
+        valid &= leaf >= 0
+        return leaf, pidx, quarter, valid
+
+    def _find_runs(self) -> _Runs | None:
+        """The runs of equal keys, when this frame sums over runs (None: it scatters)."""
+        key = self.key
+        n = len(key)
+        if self.summation == "scatter" or n == 0:
+            return None
+        change = key[1:] != key[:-1]
+        if self.positions is not None:
+            change |= np.diff(self.positions) != 1
+        starts = np.concatenate([np.zeros(1, dtype=np.int64), np.flatnonzero(change) + 1])
+        if self.summation == "auto" and (n < _RUNS_MIN_ROWS or len(starts) * _RUNS_MIN_LENGTH > n):
+            return None
+        lengths = np.diff(np.append(starts, n)).astype(np.float64)
+        return _Runs(starts, key[starts], lengths)
+
+    @property
+    def summed_over(self) -> str:
+        """How this frame's columns are summed: "runs" or "scatter" (an update's cube does the same).
+
+        Decided when the keys were last built, so asking never rebuilds the keys of a frame an
+        update has just replaced.
+        """
+        return self._summed_over
+
+    def _sum_rows(self, weights: Floats | None) -> Floats:
+        """Flat leaf × period sums of per-row `weights` (None: count rows) over the valid rows."""
+        runs = self._runs
+        if runs is None:
+            return self._bincount(self.key, weights)
+        per_run = runs.lengths if weights is None else np.add.reduceat(weights, runs.starts)
+        return self._bincount(runs.keys, per_run)
 
     def _year_index(self, year: Ints) -> Ints:
         """Position of each year in `self.years` (-1 outside), through a lookup table."""
@@ -150,8 +267,8 @@ class FormCube:
         inside = (year >= lo) & (year < lo + len(lut))
         return np.where(inside, lut[np.clip(year - lo, 0, len(lut) - 1)], -1)
 
-    def _quarter_column(self) -> Ints:
-        f = self.frame
+    @staticmethod
+    def _quarter_column(f: pl.DataFrame) -> Ints:
         if "quarter" in f.columns:
             return np.asarray(f["quarter"].cast(pl.Int64).fill_null(0).to_numpy(), dtype=np.int64)
         q = f["period"].str.extract(r"Q([1-4])$").cast(pl.Int64).fill_null(0)
@@ -173,15 +290,17 @@ class FormCube:
 
     def _dedupe(self) -> None:
         """One row per respondent and period: a second row (an older version) is not counted."""
+        self._pos_cache: Ints | None = None
         if not len(self.key):
             self._resp = np.zeros(0, dtype=np.int64)
-            self._pos = np.zeros(0, dtype=np.int64)
+            self._pos_cache = np.zeros(0, dtype=np.int64)
             self._n_resp = 0
             return
         resp, n_resp = self.respondents()
         self._resp, self._n_resp = resp, n_resp
-        pos = np.where(self.valid, resp * self.n_base + self.pidx, n_resp * self.n_base)
-        self._pos = pos  # respondent × period slot of each row (invalid rows: the extra slot)
+        if not self._may_repeat():
+            return
+        pos = self._positions_of_rows()
         counts = np.bincount(pos, minlength=n_resp * self.n_base + 1)[:-1]
         if counts.max(initial=0) <= 1:
             return
@@ -199,10 +318,39 @@ class FormCube:
         dropped = int(np.count_nonzero(~keep & self.valid))
         self.valid &= keep
         self.key = np.where(self.valid, self.key, self.size)
-        self._pos = np.where(self.valid, pos, n_resp * self.n_base)
+        self._pos_cache = np.where(self.valid, pos, n_resp * self.n_base)
         self.notes.append(
             f"报表 {self.code} 有 {dropped} 份同一填报单位同一期间的重复报表,只计版本最高的一份"
         )
+
+    def _may_repeat(self) -> bool:
+        """Whether some respondent may have two rows for one period (False: certainly not).
+
+        Per respondent, the sum of 2^period over its rows has as many one bits as it has rows
+        exactly when no period repeats (two equal powers carry into fewer bits), so the one
+        bits of all respondents add up to the rows exactly when nothing repeats. The sums are
+        exact in float64 up to 48 periods; this costs one pass into a small per-respondent
+        array, not a write per row into a respondent × period array (random access when the
+        rows come ordered by place).
+        """
+        if self.n_base > 48:
+            return True
+        power = np.ldexp(1.0, np.arange(self.n_base + 1))
+        power[-1] = 0.0  # invalid rows weigh nothing
+        bits = power[np.where(self.valid, self.pidx, self.n_base)]
+        total = np.bincount(self._resp, weights=bits, minlength=self._n_resp)
+        # Without a repeat every sum is below 2^periods, and exact (all terms are positive).
+        if total.max(initial=0.0) >= 2.0**self.n_base:
+            return True
+        ones = int(np.bitwise_count(total.astype(np.int64)).sum(dtype=np.int64))
+        return ones != int(np.count_nonzero(self.valid))
+
+    def _positions_of_rows(self) -> Ints:
+        """The respondent × period slot of each row (invalid rows: the extra last slot), cached."""
+        if self._pos_cache is None:
+            extra = self._n_resp * self.n_base
+            self._pos_cache = np.where(self.valid, self._resp * self.n_base + self.pidx, extra)
+        return self._pos_cache
 
     def _bincount(self, key: Ints, weights: Floats | None) -> Floats:
         out = np.bincount(key, weights=weights, minlength=self.size + 1)
@@ -339,6 +487,9 @@ class FormCube:
         if cached is not None:
             return cached
         values = None if field_name is None else self.values(field_name)[0]
+        if self._runs is not None:
+            self._bases[(field_name, filters)] = self._sum_rows(self._weights(values, self.mask(filters)))
+            return self._bases[(field_name, filters)]
         wanted = self._wanted.get(field_name, set()) | {filters}
         filtered = tuple(sorted((f for f in wanted if f), key=str))
         if 1 <= len(filtered) <= _MAX_CLASS_BITS and len(wanted) > 1:
@@ -354,6 +505,39 @@ class FormCube:
         else:
             self._bases[(field_name, filters)] = self._bincount(self._filtered_key(filters), values)
         return self._bases[(field_name, filters)]
+
+    @staticmethod
+    def _weights(values: Floats | None, mask: Bools | None) -> Floats | None:
+        """Per-row weights of a run sum: the column, times the filter (0 or 1) when there is one."""
+        if mask is None:
+            return values
+        return mask.astype(np.float64) if values is None else values * mask
+
+    def prefetch(self) -> None:
+        """Sum every wanted column and filter at once, on every core (frames summed over runs).
+
+        `np.add.reduceat` and the filter products release the GIL, so the columns of a large
+        frame are summed in parallel; what is computed is what `_base` computes one by one.
+        """
+        self._fresh()
+        if self._runs is None:
+            return
+        todo = [
+            (name, filters)
+            for name, sets in self._wanted.items()
+            for filters in sets
+            if (name, filters) not in self._bases and (name is None or self.has_column(name))
+        ]
+        if len(todo) < 2:
+            return
+        jobs = [(key, None if key[0] is None else self.values(key[0])[0], self.mask(key[1])) for key in todo]
+        workers = min(len(jobs), os.cpu_count() or 1)
+        if workers < 2:
+            return
+        with ThreadPoolExecutor(workers) as pool:
+            sums = list(pool.map(lambda job: self._sum_rows(self._weights(job[1], job[2])), jobs))
+        for (key, _v, _m), total in zip(jobs, sums, strict=True):
+            self._bases[key] = total
 
     def _row_weights_at(self, field_name: str | None, filters: tuple[Filter, ...], rows: Ints) -> Floats:
         """An atom's per-row weights at a few rows (the corrections of own-quarter flows)."""
@@ -408,12 +592,20 @@ class FormCube:
         assert weights_at is not None
         own = cube.copy()
         own[:, :, 1:] -= cube[:, :, :-1]
+        scale = np.abs(cube)  # the size of what was subtracted, to tell a zero flow from rounding
+        scale[:, :, 1:] += np.abs(cube[:, :, :-1])
         m = self._match()
         flat = own.reshape(-1)
-        if len(m.src):
-            flat += self._bincount(m.keys, weights_at(m.src) * m.signs)
-        if len(m.orphan_keys):
-            flat -= self._bincount(m.orphan_keys, weights_at(self._orphan_rows))
+        flat_scale = scale.reshape(-1)
+        for keys, weights in ((m.keys, m.signs), (m.orphan_keys, None)):
+            if len(keys):
+                rows = m.src if weights is not None else self._orphan_rows
+                fix = self._bincount(keys, weights_at(rows) * (weights if weights is not None else -1.0))
+                flat += fix
+                flat_scale += np.abs(fix)
+        # A quarter whose year-to-date figure did not change has an own flow of exactly 0, not the
+        # rounding residue of a difference (7e-15 as a denominator would publish a huge share).
+        flat[np.abs(flat) <= _CANCELLED * flat_scale] = 0.0
         return Families(year=year, quarter=flat.reshape(self.n_leaves, self.n_base), ytd=base)
 
     def _match(self) -> _Matching:
@@ -421,20 +613,34 @@ class FormCube:
         self._fresh()
         if self._matching is not None:
             return self._matching
-        n = len(self.key)
         empty_i = np.zeros(0, dtype=np.int64)
-        if n == 0:
+        if not len(self.key):
             self._orphan_rows = empty_i
             self._matching = _Matching(empty_i, empty_i, np.zeros(0), empty_i)
             return self._matching
+        a_rows, b_rows, b_src, c_rows = (
+            self._neighbours_by_slot() if self._runs is None else self._neighbours_by_runs(self._runs)
+        )
+        self._orphan_rows = c_rows
+        self._matching = _Matching(
+            src=np.concatenate([a_rows, b_src]),
+            keys=np.concatenate([self.key[a_rows] + 1, self.key[b_rows]]),
+            signs=np.concatenate([np.ones(len(a_rows)), -np.ones(len(b_rows))]),
+            orphan_keys=self.key[c_rows],
+        )
+        return self._matching
+
+    def _neighbours_by_slot(self) -> tuple[Ints, Ints, Ints, Ints]:
+        """Rows whose next quarter is missing or elsewhere (a), that moved in (b, from b_src), orphans (c).
+
+        Through a respondent × period table of leaves and rows: a write and two reads per row.
+        """
         size = self._n_resp * self.n_base
-        pos = self._pos  # invalid rows all point at slot `size`, reset below
+        pos = self._positions_of_rows()  # invalid rows all point at slot `size`, reset below
         leaf_at = np.full(size + 2, -1, dtype=np.int32)
-        row_at = np.full(size + 2, -1, dtype=np.int32 if n < 2**31 else np.int64)
         leaf_at[pos] = self.leaf
-        row_at[pos] = np.arange(n, dtype=row_at.dtype)
         leaf_at[size] = -1
-        row_at[size] = -1
+        row_at = self._row_lookup()
         q = self.quarter
         has_prev_q = self.valid & (q > 1)
         prev_leaf = np.where(has_prev_q, leaf_at[np.maximum(pos - 1, 0)], -2)
@@ -444,23 +650,86 @@ class FormCube:
         b_rows = np.flatnonzero(has_prev_q & (prev_leaf >= 0) & (prev_leaf != self.leaf))  # moved in
         c_rows = np.flatnonzero(has_prev_q & (prev_leaf < 0))  # orphans: own flow unknown
         b_src = row_at[pos[b_rows] - 1].astype(np.int64)
-        self._orphan_rows = c_rows
-        self._row_at = row_at
-        self._matching = _Matching(
-            src=np.concatenate([a_rows, b_src]),
-            keys=np.concatenate([self.key[a_rows] + 1, self.key[b_rows]]),
-            signs=np.concatenate([np.ones(len(a_rows)), -np.ones(len(b_rows))]),
-            orphan_keys=self.key[c_rows],
-        )
-        return self._matching
+        return a_rows, b_rows, b_src, c_rows
+
+    def _neighbours_by_runs(self, runs: _Runs) -> tuple[Ints, Ints, Ints, Ints]:
+        """The same rows as `_neighbours_by_slot`, for frames ordered by place and period.
+
+        A row is first paired with the row at the same offset (then one or two rows either
+        side) in the run before its own: when that run is its leaf's previous quarter and the
+        row there is the same respondent (the usual case: the same enterprises report every
+        quarter, in the same order), its previous quarter is in its own leaf and needs nothing.
+        Only the rows left unpaired (movers, gaps, entrants and leavers beyond the shifts) are
+        looked up, among themselves, by respondent and period.
+        """
+        key, resp, leaf = self.key, self._resp, self.leaf
+        n = len(key)
+        lengths = runs.lengths.astype(np.int64)
+        run_q = self.quarter[runs.starts]
+        run_valid = runs.keys < self.size
+        prev_key = np.concatenate([[-1], runs.keys[:-1]])
+        needs_prev = run_valid & (run_q > 1)
+        after_prev = needs_prev & (prev_key == runs.keys - 1)  # the run before is the previous quarter
+        before = np.concatenate([np.zeros(1, dtype=np.int64), lengths[:-1]])
+        # Rows of a run that does not follow its previous quarter are paired with themselves,
+        # which never matches (resp differs from nothing; see `linked` below).
+        cand = np.arange(n, dtype=np.int64)
+        cand -= np.repeat(np.where(after_prev, before, 0), lengths)
+        linked = resp[cand] == resp
+        linked &= np.repeat(after_prev, lengths)
+        open_rows = np.flatnonzero(np.repeat(after_prev, lengths) & ~linked)
+        for shift in (-1, 1, -2, 2):  # a few entrants or leavers before the row
+            if not len(open_rows):
+                break
+            c = np.clip(cand[open_rows] + shift, 0, n - 1)
+            hit = (key[c] == key[open_rows] - 1) & (resp[c] == resp[open_rows])
+            cand[open_rows[hit]] = c[hit]
+            linked[open_rows[hit]] = True
+            open_rows = open_rows[~hit]
+        next_linked = np.zeros(n, dtype=bool)
+        next_linked[cand[linked]] = True
+        prev_open = np.flatnonzero(np.repeat(needs_prev, lengths) & ~linked)  # previous quarter not found
+        needs_next = np.repeat(run_valid & (run_q < 4), lengths)
+        next_open = np.flatnonzero(needs_next & ~next_linked)  # next quarter not found yet
+        # Each open row's previous quarter, if any, is an open row too (slots are unique).
+        slot_next = resp[next_open] * self.n_base + self.pidx[next_open]
+        wanted = resp[prev_open] * self.n_base + self.pidx[prev_open] - 1
+        order = np.argsort(slot_next, kind="stable")
+        sorted_slots = slot_next[order]
+        prev_row = np.full(len(prev_open), -1, dtype=np.int64)
+        if len(sorted_slots):
+            at = np.minimum(np.searchsorted(sorted_slots, wanted), len(sorted_slots) - 1)
+            found = sorted_slots[at] == wanted
+            prev_row[found] = next_open[order[at[found]]]
+        has_prev = prev_row >= 0
+        moved_in = has_prev & (leaf[np.maximum(prev_row, 0)] != leaf[prev_open])
+        b_rows = prev_open[moved_in]
+        b_src = prev_row[moved_in]
+        c_rows = prev_open[~has_prev]
+        # Rows whose next quarter stays in their leaf need nothing; the other open ones do.
+        stays = np.zeros(n, dtype=bool)
+        stays[prev_row[has_prev & ~moved_in]] = True
+        a_rows = next_open[~stays[next_open]]
+        return a_rows, b_rows, b_src, c_rows
+
+    def _row_lookup(self) -> Ints | npt.NDArray[np.int32]:
+        """Row number at each respondent × period slot (-1 where none), cached."""
+        if self._row_at is None:
+            n = len(self.key)
+            size = self._n_resp * self.n_base
+            dtype = np.int32 if n < 2**31 else np.int64
+            table: Any = np.full(size + 2, -1, dtype=dtype)
+            table[self._positions_of_rows()] = np.arange(n, dtype=dtype)
+            table[size] = -1
+            self._row_at = table
+        return self._row_at
 
     def previous_rows(self, rows: Ints) -> Ints:
         """The same respondent's row of the previous quarter for each of `rows` (-1 when none)."""
         self._fresh()
-        self._match()
         if not len(rows):
             return rows
-        prev = self._row_at[np.maximum(self._pos[rows] - 1, 0)].astype(np.int64)
+        prev = self._row_lookup()[np.maximum(self._positions_of_rows()[rows] - 1, 0)].astype(np.int64)
         return np.where(self.quarter[rows] > 1, prev, -1)
 
     def row_weights(self, field_name: str | None, filters: tuple[Filter, ...]) -> Floats:

@@ -345,6 +345,7 @@ class Engine:
     years: Sequence[int] | None = None
     indicators: Sequence[str] | None = None
     errors: list[str] = field(default_factory=list)
+    summation: str = "auto"  # how a form's columns are summed (keju.metrics.cube); tests choose
 
     def __post_init__(self) -> None:
         self.tree: TreeIndex = build_tree_index(self.data.tree.units)
@@ -414,7 +415,9 @@ class Engine:
             e = self.data.expected
             expected = e.filter(pl.col("form") == code) if e.height else None
             kinds = self.plan.engine.fields.get(code, FieldKinds())
-            cube = FormCube(code, form, frame, self.tree, self.year_list, kinds, expected)
+            cube = FormCube(
+                code, form, frame, self.tree, self.year_list, kinds, expected, summation=self.summation
+            )
             for atom_form, field_name, filters in self._plan_atoms:
                 usable = field_name is None or cube.has_column(field_name)
                 if atom_form == code and usable and all(cube.has_column(f.name) for f in filters):
@@ -717,11 +720,23 @@ class Engine:
         )
         # Every row of those districts and years, plus the other rows of their respondents that year.
         in_scope = new_frame.filter(pl.col("year").is_in(years) & pl.col(district_col).is_in(districts))
-        sub_frame = new_frame.filter(
+        chosen = new_frame.select(
             pl.col("year").is_in(years) & pl.col(resp_col).is_in(in_scope[resp_col].unique().implode())
-        )
+        ).to_series()
+        sub_frame = new_frame.filter(chosen)
         kinds = self.plan.engine.fields.get(form, FieldKinds())
-        sub = FormCube(form, self.data.forms.get(form), sub_frame, self.tree, self.year_list, kinds, None)
+        # Summed like the whole frame would be, over the same runs (see keju.metrics.cube).
+        sub = FormCube(
+            form,
+            self.data.forms.get(form),
+            sub_frame,
+            self.tree,
+            self.year_list,
+            kinds,
+            None,
+            summation=cube.summed_over,
+            positions=np.flatnonzero(chosen.fill_null(False).to_numpy()),
+        )
         for field_name, sets in cube.wanted().items():  # the same passes, so the same sums to the last bit
             for filters in sets:
                 sub.want(field_name, filters)
@@ -756,6 +771,8 @@ class Engine:
         return EngineResult(values, list(self.errors), self.indicator_table())
 
     def result(self) -> EngineResult:
+        for cube in self.cubes.values():
+            cube.prefetch()
         frames = []
         for code in self.prepared:
             try:
@@ -890,10 +907,18 @@ def _matching(frame: pl.DataFrame, keys: pl.DataFrame, on: list[str]) -> pl.Seri
 
 
 def compute(
-    data: EngineInput, *, years: Sequence[int] | None = None, indicators: Sequence[str] | None = None
+    data: EngineInput,
+    *,
+    years: Sequence[int] | None = None,
+    indicators: Sequence[str] | None = None,
+    summation: str = "auto",
 ) -> EngineResult:
-    """Every indicator (or `indicators`) for every org unit and period of `years` (default: all in the data)."""
-    return Engine(data, years=years, indicators=indicators).result()
+    """Every indicator (or `indicators`) for every org unit and period of `years` (default: all in the data).
+
+    `summation` ("auto", "runs", "scatter"): how each form's columns are summed
+    (keju.metrics.cube); every choice gives the same values up to rounding.
+    """
+    return Engine(data, years=years, indicators=indicators, summation=summation).result()
 
 
 # --- lineage ------------------------------------------------------------------------------

@@ -57,11 +57,14 @@ class TreeIndex:
             parent = self.parents[self.index(parent)]
         return out
 
-    def leaves_of(self, district: pl.Series, park: pl.Series | None) -> tuple[npt.NDArray[np.int64], int]:
+    def leaves_of(
+        self, district: pl.Series, park: pl.Series | None, weights: npt.NDArray[np.int64] | None = None
+    ) -> tuple[npt.NDArray[np.int64], int]:
         """Leaf of each row from its district and park codes (-1 when the district is unknown).
 
         A park that does not belong to the row's district is ignored (the row counts in the
-        district, outside its parks); the second value is how many rows had such a park.
+        district, outside its parks); the second value is how many rows had such a park (each
+        row counting `weights` rows when given).
         Computed through a small (district, park) → leaf table, so each row costs two code
         lookups and one gather.
         """
@@ -88,7 +91,7 @@ class TreeIndex:
         leaves = np.asarray(table.reshape(-1)[flat], dtype=np.int64)
         bad_parks = 0
         if bad.any():
-            counts = np.bincount(flat, minlength=table.size)
+            counts = np.bincount(flat, weights=weights, minlength=table.size)
             bad_parks = int(counts[bad.reshape(-1)].sum())
         return leaves, bad_parks
 

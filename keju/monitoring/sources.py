@@ -24,6 +24,7 @@ from django.db import connection
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from keju.metrics.cube import order_by_place
 from keju.orgs.models import Enterprise, EnterprisePlacement, OrgUnit
 from keju.plan import ReportForm, load_forms, load_plan
 from keju.plan import schema as plan_schema
@@ -585,7 +586,8 @@ def frames_from_db(
     org code fixed in the report), and for enterprise forms park, enterprise (register
     id), the boolean ENTERPRISE_FLAGS and `chain` (the register's industry chain code, null
     when none); then one column per form field, typed as the
-    form declares it, in the form's unit. `only` limits the forms read (the status
+    form declares it, in the form's unit. Rows come ordered by district, park, year and
+    period (then report id), the order the engine sums fastest. `only` limits the forms read (the status
     form is read too when an enterprise form needs its flags). `cached`: start from the
     decoded reports kept in process and read again only `changed` reports and whatever
     else changed since (see "decoded reports" above); the frames are the same either way.
@@ -633,7 +635,9 @@ def frames_from_db(
             frame = _with_park(frame, placements).join(flags, on=["enterprise", "year"], how="left")
             frame = frame.with_columns(pl.col(list(ENTERPRISE_FLAGS)).fill_null(False))
             head += ["park", "enterprise", *ENTERPRISE_FLAGS, CHAIN_COLUMN]
-        frames[code] = frame.select(*head, *fields).sort("report_id")
+        # Ordered by place and period: the engine then sums each column over runs of rows that
+        # sit together, several times faster than a scatter per row.
+        frames[code] = order_by_place(frame.select(*head, *fields))
     return frames
 
 

@@ -78,8 +78,11 @@ def _ancestors(code, units):
     return out
 
 
+# Reported amounts carry at most two decimals; an own flow below 1e-12 of the year-to-date figures
+# it is the difference of counts as zero (rounding, see keju.metrics.cube), so none is that small.
+reported_amounts = amounts.map(lambda v: round(v, 2))
 quarters = st.lists(
-    st.tuples(st.integers(0, 6), st.integers(1, 4), st.sampled_from(range(len(PLACES))), amounts),
+    st.tuples(st.integers(0, 6), st.integers(1, 4), st.sampled_from(range(len(PLACES))), reported_amounts),
     min_size=1,
     max_size=40,
     unique_by=lambda t: (t[0], t[1]),
