@@ -73,6 +73,16 @@ def order_by_place(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 @dataclass
+class _Placed:
+    """Stretches of rows naming one district, park and period, placed once each."""
+
+    starts: Ints
+    lengths: Ints
+    values: dict[str, Ints]  # leaf, pidx, quarter of each stretch
+    valid: Bools
+
+
+@dataclass
 class _Runs:
     """Maximal stretches of rows with one key (and, in an update's cube, neighbours in the whole frame)."""
 
@@ -164,22 +174,55 @@ class FormCube:
         period_col = "quarter" if "quarter" in f.columns else "period"
         place = [c for c in (district_col, "park", "year", period_col) if c in f.columns]
         lengths = self._place_runs(place)
+        # Invalid rows go to one extra bin that is dropped, so no column is ever copied to filter them.
         if lengths is None:  # every row placed on its own
             leaf, pidx, quarter, valid = self._place(f, district_col, None)
-        else:  # rows placed once per stretch of equal district, park and period, then repeated
+            self._placed = None
+            self._per_row = {"leaf": leaf, "pidx": pidx, "quarter": quarter}
+            self.valid = valid
+            self.key = np.where(valid, leaf * self.n_base + pidx, self.size)
+        else:  # placed once per stretch of one district, park and period; rows repeat the stretch's
             starts = np.cumsum(lengths) - lengths
-            placed = self._place(f[place][starts], district_col, lengths)
-            leaf, pidx, quarter = (np.repeat(a, lengths) for a in placed[:3])
-            valid = np.repeat(placed[3], lengths)
-        self.leaf = leaf
-        self.pidx = pidx
-        self.quarter = quarter
-        self.valid = valid
-        # Invalid rows go to one extra bin that is dropped, so no column is ever copied to filter them.
-        self.key = np.where(valid, leaf * self.n_base + pidx, self.size)
+            leaf, pidx, quarter, valid = self._place(f[place][starts], district_col, lengths)
+            self._placed = _Placed(starts, lengths, {"leaf": leaf, "pidx": pidx, "quarter": quarter}, valid)
+            self._per_row = {}
+            self.valid = np.repeat(valid, lengths)
+            self.key = np.repeat(np.where(valid, leaf * self.n_base + pidx, self.size), lengths)
         self._dedupe()
         self._runs = self._find_runs()
         self._summed_over = "scatter" if self._runs is None else "runs"
+
+    @property
+    def leaf(self) -> Ints:
+        """The leaf of each row (-1: outside the tree)."""
+        return self._row_array("leaf")
+
+    @property
+    def pidx(self) -> Ints:
+        """The period index of each row (year, or year × 4 + quarter − 1)."""
+        return self._row_array("pidx")
+
+    @property
+    def quarter(self) -> Ints:
+        """The quarter of each row (0 for annual forms)."""
+        return self._row_array("quarter")
+
+    def _row_array(self, name: str) -> Ints:
+        """A per-row array, repeated from the stretches of one place and period the first time asked."""
+        self._fresh()
+        arr = self._per_row.get(name)
+        if arr is None:
+            assert self._placed is not None
+            arr = self._per_row[name] = np.repeat(self._placed.values[name], self._placed.lengths)
+        return arr
+
+    def _at(self, name: str, rows: Ints) -> Ints:
+        """A per-row array at a few `rows` only (without repeating it for every row)."""
+        arr = self._per_row.get(name)
+        if arr is not None or self._placed is None:
+            return self._row_array(name)[rows]
+        stretch = np.searchsorted(self._placed.starts, rows, side="right") - 1
+        return self._placed.values[name][stretch]
 
     def _place_runs(self, place: list[str]) -> Ints | None:
         """Lengths of the stretches of rows naming one district, park and period (None: too many)."""
@@ -282,7 +325,7 @@ class FormCube:
             ent = f["enterprise"].cast(pl.Int64).fill_null(-1).to_numpy()
             lo, hi = (int(ent.min()), int(ent.max())) if len(ent) else (0, 0)
             if lo >= 0 and hi - lo < 4 * len(ent) + 1024:
-                return ent - lo, hi - lo + 1
+                return (ent if lo == 0 else ent - lo), hi - lo + 1
             uniq, inverse = np.unique(ent, return_inverse=True)
             return inverse.astype(np.int64), len(uniq)
         district = self.tree.leaf_district[np.maximum(self.leaf, 0)]
@@ -337,7 +380,13 @@ class FormCube:
             return True
         power = np.ldexp(1.0, np.arange(self.n_base + 1))
         power[-1] = 0.0  # invalid rows weigh nothing
-        bits = power[np.where(self.valid, self.pidx, self.n_base)]
+        placed = self._placed
+        if placed is not None and "pidx" not in self._per_row:
+            bits = np.repeat(
+                power[np.where(placed.valid, placed.values["pidx"], self.n_base)], placed.lengths
+            )
+        else:
+            bits = power[np.where(self.valid, self.pidx, self.n_base)]
         total = np.bincount(self._resp, weights=bits, minlength=self._n_resp)
         # Without a repeat every sum is below 2^periods, and exact (all terms are positive).
         if total.max(initial=0.0) >= 2.0**self.n_base:
@@ -662,10 +711,10 @@ class FormCube:
         Only the rows left unpaired (movers, gaps, entrants and leavers beyond the shifts) are
         looked up, among themselves, by respondent and period.
         """
-        key, resp, leaf = self.key, self._resp, self.leaf
+        key, resp = self.key, self._resp
         n = len(key)
         lengths = runs.lengths.astype(np.int64)
-        run_q = self.quarter[runs.starts]
+        run_q = self._at("quarter", runs.starts)
         run_valid = runs.keys < self.size
         prev_key = np.concatenate([[-1], runs.keys[:-1]])
         needs_prev = run_valid & (run_q > 1)
@@ -692,8 +741,8 @@ class FormCube:
         needs_next = np.repeat(run_valid & (run_q < 4), lengths)
         next_open = np.flatnonzero(needs_next & ~next_linked)  # next quarter not found yet
         # Each open row's previous quarter, if any, is an open row too (slots are unique).
-        slot_next = resp[next_open] * self.n_base + self.pidx[next_open]
-        wanted = resp[prev_open] * self.n_base + self.pidx[prev_open] - 1
+        slot_next = resp[next_open] * self.n_base + self._at("pidx", next_open)
+        wanted = resp[prev_open] * self.n_base + self._at("pidx", prev_open) - 1
         order = np.argsort(slot_next, kind="stable")
         sorted_slots = slot_next[order]
         prev_row = np.full(len(prev_open), -1, dtype=np.int64)
@@ -702,7 +751,7 @@ class FormCube:
             found = sorted_slots[at] == wanted
             prev_row[found] = next_open[order[at[found]]]
         has_prev = prev_row >= 0
-        moved_in = has_prev & (leaf[np.maximum(prev_row, 0)] != leaf[prev_open])
+        moved_in = has_prev & (self._at("leaf", np.maximum(prev_row, 0)) != self._at("leaf", prev_open))
         b_rows = prev_open[moved_in]
         b_src = prev_row[moved_in]
         c_rows = prev_open[~has_prev]

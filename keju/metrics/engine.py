@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -251,6 +252,22 @@ class _Periods:
     family: list[str]  # "year" | "quarter" | "ytd"
     columns: list[list[int]]  # summed columns of that family (cumulative periods sum years)
 
+    @cached_property
+    def single(self) -> dict[str, tuple[Ints, Ints]]:
+        """Per family, the periods that are one column of it: (their positions, those columns)."""
+        out: dict[str, tuple[list[int], list[int]]] = {}
+        for j, (name, cols) in enumerate(zip(self.family, self.columns, strict=True)):
+            if len(cols) == 1:
+                at, src = out.setdefault(name, ([], []))
+                at.append(j)
+                src.append(cols[0])
+        return {k: (np.array(a, dtype=np.int64), np.array(c, dtype=np.int64)) for k, (a, c) in out.items()}
+
+    @cached_property
+    def spans(self) -> list[int]:
+        """Positions of the periods that sum several columns (cumulative spans of years)."""
+        return [j for j, cols in enumerate(self.columns) if len(cols) != 1]
+
 
 def _periods(years: Sequence[int], quarterly: bool, cumulative: Sequence[tuple[int, int]]) -> _Periods:
     labels: list[str] = []
@@ -287,9 +304,12 @@ def _take(fam: Families, periods: _Periods) -> Floats:
     """(rows, periods) array of the family columns each period sums."""
     rows = fam.year.shape[0]
     out = np.empty((rows, len(periods.labels)), dtype=np.float64)
-    for j, (name, cols) in enumerate(zip(periods.family, periods.columns, strict=True)):
-        src = getattr(fam, name)
-        out[:, j] = src[:, cols[0]] if len(cols) == 1 else src[:, cols].sum(axis=1)
+    for name in ("year", "quarter", "ytd"):
+        single = periods.single.get(name)
+        if single is not None:  # one gather for every period that is one column of this family
+            out[:, single[0]] = getattr(fam, name)[:, single[1]]
+    for j in periods.spans:  # cumulative periods add up years
+        out[:, j] = fam.year[:, periods.columns[j]].sum(axis=1)
     return out
 
 
@@ -335,6 +355,7 @@ class _Prepared:
     units: Ints  # indices into TreeIndex.units
     periods: _Periods
     stock: bool
+    lowest: str  # "park" or "district": the lowest level the indicator is computed for
 
 
 @dataclass
@@ -460,7 +481,8 @@ class Engine:
         units = np.array([i for i, lvl in enumerate(self.tree.levels) if lvl in allowed], dtype=np.int64)
         stock = any(self.cubes[a.form].kind(a.field) == "stock" for a in res.atoms)
         spans = [] if stock else self._cumulative_spans(res.code)
-        return _Prepared(res, res.forms, quarterly, units, _periods(self.year_list, quarterly, spans), stock)
+        periods = _periods(self.year_list, quarterly, spans)
+        return _Prepared(res, res.forms, quarterly, units, periods, stock, lowest)
 
     def _cumulative_spans(self, code: str) -> list[tuple[int, int]]:
         spans: set[tuple[int, int]] = set()
@@ -555,6 +577,8 @@ class Engine:
             cached = self._coverage_all(p)
             self._layout_cache[key] = cached
         rep, exp, cov, no_data, active = cached
+        if len(units) == len(rep):  # every unit (a full recompute): the shared, read-only arrays
+            return rep, exp, cov, no_data, active
         return rep[units], exp[units], cov[units], no_data[units], active
 
     def _coverage_all(
@@ -588,7 +612,8 @@ class Engine:
             best_rep = np.where(better, rep, best_rep)
             best_exp = np.where(better, exp, best_exp)
         coverage = np.where(np.isinf(best_cov), np.nan, best_cov)
-        return best_rep, best_exp, coverage, no_data, active
+        # Shared by every indicator of these forms and periods: nobody may change them.
+        return _read_only(best_rep), _read_only(best_exp), _read_only(coverage), _read_only(no_data), active
 
     def _rows(
         self,
@@ -604,27 +629,35 @@ class Engine:
         active: npt.NDArray[np.bool_],
     ) -> Block:
         cols = np.flatnonzero(active)
-        num, missing = num[:, cols], missing[:, cols]
-        reported, expected, coverage, no_data = (
-            reported[:, cols],
-            expected[:, cols],
-            coverage[:, cols],
-            no_data[:, cols],
-        )
+        if len(cols) < len(active):  # periods nobody reported for are left out
+            num, missing = num[:, cols], missing[:, cols]
+            reported, expected, coverage, no_data = (
+                reported[:, cols],
+                expected[:, cols],
+                coverage[:, cols],
+                no_data[:, cols],
+            )
+            den = None if den is None else den[:, cols]
         n_u, n_p = num.shape
         factor = p.res.factor
         with np.errstate(divide="ignore", invalid="ignore"):
             if den is not None:
-                den = den[:, cols]
-                value = num / den * factor
+                value = num / den
+                value *= factor
                 zero = den == 0
             else:
                 value = num * factor
                 zero = np.zeros_like(num, dtype=bool)
-        no_deflator = np.isnan(num) | (np.isnan(den) if den is not None else False)
-        flag = np.select([no_data, no_deflator, zero, missing > 0], [1, 2, 3, 4], default=0)
-        value = np.where(no_data | no_deflator | zero | ~np.isfinite(value), np.nan, value)
-        provisional = np.where(np.isnan(coverage), False, coverage < self.threshold)
+        no_deflator = np.isnan(num)
+        if den is not None:
+            no_deflator |= np.isnan(den)
+        # The first reason that applies, as np.select would pick it: no data, no deflator, zero, missing.
+        flag = np.where(missing > 0, 4, 0)
+        flag[zero] = 3
+        flag[no_deflator] = 2
+        flag[no_data] = 1
+        value[(flag > 0) & (flag < 4) | ~np.isfinite(value)] = np.nan
+        provisional = coverage < self.threshold  # NaN (no coverage known) compares False
         ind_id = list(self.prepared).index(p.res.code)
         period_ids = np.array([self._period_id(p, int(c)) for c in cols], dtype=np.int64)
         # 2-D (units × periods) blocks; `publish` lays them out row after row without extra copies.
@@ -794,7 +827,7 @@ class Engine:
                 p.res.unit,
                 p.res.convention,
                 "、".join(p.forms),
-                "park" if "park" in {self.tree.levels[u] for u in p.units} else "district",
+                p.lowest,
             )
             for code, p in self.prepared.items()
         ]

@@ -27,19 +27,26 @@ class TreeIndex:
     membership: npt.NDArray[np.float64]  # (units, leaves): 1 where the leaf lies under (or is) the unit
     district_leaf: dict[str, int]  # district code -> its own (outside-parks) leaf
     park_leaf: dict[str, int]
-    pair_leaf: npt.NDArray[np.int64]  # (unit, leaf) memberships sorted by unit, for sparse roll-ups
-    pair_starts: npt.NDArray[np.int64]
-    pair_units: npt.NDArray[np.int64]
+    # Roll-up steps, deepest level first: (child units sorted by parent, where each parent's
+    # children start, those parents); a unit's sums are its own leaf's plus its children's.
+    steps: tuple[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]], ...]
 
     @property
     def n_leaves(self) -> int:
         return len(self.leaf_unit)
 
     def rollup(self, leaf_sums: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """(units, …) sums of (leaves, …) sums: every unit adds the leaves under it (sparse)."""
+        """(units, …) sums of (leaves, …) sums: every unit adds the leaves under it.
+
+        Level by level from the parks up, each level adding the sums of the one below (parks
+        into districts, districts into cities, cities into the zone): every unit's row is read
+        once, not once per ancestor of each leaf.
+        """
         out = np.zeros((len(self.units), *leaf_sums.shape[1:]), dtype=np.float64)
-        if len(self.pair_leaf):
-            out[self.pair_units] = np.add.reduceat(leaf_sums[self.pair_leaf], self.pair_starts, axis=0)
+        if len(self.leaf_unit):
+            out[self.leaf_unit] = leaf_sums
+        for children, starts, parents in self.steps:
+            out[parents] += np.add.reduceat(out[children], starts, axis=0)
         return out
 
     def index(self, code: str) -> int:
@@ -147,12 +154,17 @@ def build_tree_index(units: pl.DataFrame) -> TreeIndex:
     membership = np.zeros((len(codes), len(leaf_unit)), dtype=np.float64)
     for leaf, unit in enumerate(leaf_unit):
         membership[chain(codes[unit]), leaf] = 1.0
-    pair_unit, pair_leaf = np.nonzero(membership)  # row-major: sorted by unit
-    pair_units, pair_starts = np.unique(pair_unit, return_index=True)
+    depth = np.array([len(chain(c)) - 1 for c in codes], dtype=np.int64)
+    parent_of = np.array([pos.get(p, -1) if p is not None else -1 for p in parents], dtype=np.int64)
+    steps = []
+    for d in range(int(depth.max(initial=0)), 0, -1):
+        kids = np.flatnonzero((depth == d) & (parent_of >= 0))
+        kids = kids[np.argsort(parent_of[kids], kind="stable")]
+        ups, starts = np.unique(parent_of[kids], return_index=True)
+        if len(kids):
+            steps.append((kids.astype(np.int64), starts.astype(np.int64), ups.astype(np.int64)))
     return TreeIndex(
-        pair_leaf=pair_leaf.astype(np.int64),
-        pair_starts=pair_starts.astype(np.int64),
-        pair_units=pair_units.astype(np.int64),
+        steps=tuple(steps),
         units=codes,
         levels=levels,
         parents=parents,
