@@ -23,7 +23,15 @@ figure and a quarter's own flow is ytd(q) − ytd(q − 1) of the same responden
 counted where the respondent was in quarter q. Computed per leaf as
 YTD(q) − YTD(q − 1) plus corrections from the few rows whose respondent moved
 between leaves, or whose previous / next quarter is missing, so the cost per
-column stays one bincount.
+column stays one pass. A leaf's own flow smaller than 1e-12 of the figures it
+is the difference of is 0 (an unchanged year-to-date figure, not a rounding
+residue that would publish a huge share when it is a denominator).
+
+Rows ordered by place also make the row work cheap: leaf and period are found
+once per stretch of rows naming one district, park and period; repeated
+periods of a respondent are ruled out with one pass into a per-respondent array
+(`_may_repeat`); and own-quarter neighbours are paired run against run, only
+the few unpaired rows (movers, gaps) being looked up by respondent and period.
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ _MAX_CLASS_BITS = 3
 # "auto" sums over runs when a frame has at least this many rows and this many rows per run.
 _RUNS_MIN_ROWS = 4096
 _RUNS_MIN_LENGTH = 4
+_RUNS_SAMPLE = 65536  # rows looked at before finding the runs of a whole frame
 SUMMATIONS = ("auto", "runs", "scatter")
 # An own-quarter flow this small against the figures it is the difference of is a zero flow:
 # far above summation rounding (about 1e-16 per row added, so up to ~10,000 rows per leaf and
@@ -230,6 +239,11 @@ class FormCube:
         n = f.height
         if self.summation == "scatter" or n < (_RUNS_MIN_ROWS if self.summation == "auto" else 1):
             return None
+        stretch = pl.struct(place).rle_id()
+        if self.summation == "auto" and self.positions is None:  # a glance at the first rows first
+            head = f.head(_RUNS_SAMPLE)
+            if (int(head.select(stretch.max()).item() or 0) + 1) * _RUNS_MIN_LENGTH > head.height:
+                return None
         runs = f.select(pl.struct(place).rle().struct.field("len")).to_series()
         lengths: Ints = np.asarray(runs.to_numpy(), dtype=np.int64)
         if self.positions is not None:  # an update's rows: a stretch also ends where they jump
