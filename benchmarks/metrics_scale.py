@@ -140,7 +140,7 @@ def national_frame(n_ent: int, ordered: bool = True) -> pl.DataFrame:
     park_i = np.where(moved, park1[ent], park0[ent])
     district_i = np.where(moved, park1[ent] // 4, district0[ent])
     # Ordered: the row order keju.metrics.cube.order_by_place gives (district, park with the rows
-    # outside parks last, year, quarter, report id), taken before the columns are built so that
+    # outside parks last, year, quarter, enterprise), taken before the columns are built so that
     # no column is ever copied twice (the peak memory is the engine's, not the generator's).
     n = len(ent)
     park_key = np.where(in_park[ent], park_i, len(parks))

@@ -69,15 +69,15 @@ _CANCELLED = 1e-12
 
 
 def order_by_place(frame: pl.DataFrame) -> pl.DataFrame:
-    """`frame`'s rows ordered by district, park and period, then report (or enterprise).
+    """`frame`'s rows ordered by district, park and period, then enterprise and report.
 
     The order in which a cube sums fastest (over runs, see above); the monitoring source
-    gives its frames so. Any order gives the same values, up to rounding.
+    gives its frames so. Enterprises in the same order every quarter let own-quarter flows
+    pair rows run against run. Any order gives the same values, up to rounding.
     """
     district = "district" if "district" in frame.columns else "org"
     period = "quarter" if "quarter" in frame.columns else "period"
-    last = "report_id" if "report_id" in frame.columns else "enterprise"
-    cols = [c for c in (district, "park", "year", period, last) if c in frame.columns]
+    cols = [c for c in (district, "park", "year", period, "enterprise", "report_id") if c in frame.columns]
     return frame.sort(cols, nulls_last=True) if cols else frame
 
 
@@ -89,6 +89,7 @@ class _Placed:
     lengths: Ints
     values: dict[str, Ints]  # leaf, pidx, quarter of each stretch
     valid: Bools
+    keys: Ints  # the key of each stretch
 
 
 @dataclass
@@ -193,10 +194,12 @@ class FormCube:
         else:  # placed once per stretch of one district, park and period; rows repeat the stretch's
             starts = np.cumsum(lengths) - lengths
             leaf, pidx, quarter, valid = self._place(f[place][starts], district_col, lengths)
-            self._placed = _Placed(starts, lengths, {"leaf": leaf, "pidx": pidx, "quarter": quarter}, valid)
+            keys = np.where(valid, leaf * self.n_base + pidx, self.size)
+            values = {"leaf": leaf, "pidx": pidx, "quarter": quarter}
+            self._placed = _Placed(starts, lengths, values, valid, keys)
             self._per_row = {}
             self.valid = np.repeat(valid, lengths)
-            self.key = np.repeat(np.where(valid, leaf * self.n_base + pidx, self.size), lengths)
+            self.key = np.repeat(keys, lengths)
         self._dedupe()
         self._runs = self._find_runs()
         self._summed_over = "scatter" if self._runs is None else "runs"
@@ -288,10 +291,19 @@ class FormCube:
         n = len(key)
         if self.summation == "scatter" or n == 0:
             return None
-        change = key[1:] != key[:-1]
-        if self.positions is not None:
-            change |= np.diff(self.positions) != 1
-        starts = np.concatenate([np.zeros(1, dtype=np.int64), np.flatnonzero(change) + 1])
+        placed = self._placed
+        if placed is not None and not self._repeats_dropped:
+            # Key changes happen only where a stretch of one place and period ends: merge the
+            # stretches of equal key, except where an update's rows jump.
+            merge = placed.keys[1:] == placed.keys[:-1]
+            if self.positions is not None:
+                merge &= np.diff(self.positions)[placed.starts[1:] - 1] == 1
+            starts = placed.starts[np.concatenate([[True], ~merge])]
+        else:
+            change = key[1:] != key[:-1]
+            if self.positions is not None:
+                change |= np.diff(self.positions) != 1
+            starts = np.concatenate([np.zeros(1, dtype=np.int64), np.flatnonzero(change) + 1])
         if self.summation == "auto" and (n < _RUNS_MIN_ROWS or len(starts) * _RUNS_MIN_LENGTH > n):
             return None
         lengths = np.diff(np.append(starts, n)).astype(np.float64)
@@ -348,6 +360,7 @@ class FormCube:
     def _dedupe(self) -> None:
         """One row per respondent and period: a second row (an older version) is not counted."""
         self._pos_cache: Ints | None = None
+        self._repeats_dropped = False
         if not len(self.key):
             self._resp = np.zeros(0, dtype=np.int64)
             self._pos_cache = np.zeros(0, dtype=np.int64)
@@ -373,6 +386,7 @@ class FormCube:
         keep = np.zeros(len(pos), dtype=bool)
         keep[order] = first
         dropped = int(np.count_nonzero(~keep & self.valid))
+        self._repeats_dropped = True
         self.valid &= keep
         self.key = np.where(self.valid, self.key, self.size)
         self._pos_cache = np.where(self.valid, pos, n_resp * self.n_base)

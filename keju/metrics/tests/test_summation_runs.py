@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from keju.metrics.cube import order_by_place
+from keju.metrics.cube import FormCube, order_by_place
 from keju.metrics.engine import Engine, compute
 from keju.metrics.inputs import input_from_frames
 from keju.metrics.tests.test_engine import FLAGS, FORMS, PLAN
@@ -236,3 +236,30 @@ def test_an_unchanged_year_to_date_figure_is_an_own_flow_of_exactly_zero():
         assert q2017["denominator"].to_list() == [0.0] * q2017.height
         assert set(q2017["flag"].to_list()) <= {"zero_denominator", "no_data"}
         assert q2017["value"].null_count() == q2017.height
+
+
+@pytest.mark.parametrize("every", [1, 3])
+def test_runs_merged_from_stretches_are_the_runs_of_the_key(every):
+    # Runs come from the stretches of one place and period (merged where the key is the same);
+    # an update's cube (rows picked from the whole frame) also ends a run where its rows jump.
+    frame = quarterly_frame(21, 300, move=0.1, gap=0.1)
+    eng = Engine(input_from_frames(PLAN, FORMS, {"KJ102": frame}), indicators=QUARTERLY, summation="runs")
+    whole = eng.cube("KJ102")
+    picked = np.flatnonzero((np.arange(whole.frame.height) % 7) < 7 - every + 1)
+    cube = FormCube(
+        whole.code,
+        whole.form,
+        whole.frame[picked],
+        whole.tree,
+        whole.years,
+        whole.kinds,
+        None,
+        summation="runs",
+        positions=picked,
+    )
+    for c in (whole, cube):
+        merged = c._runs
+        c._placed = None  # as if every row had been placed on its own
+        by_key = c._find_runs()
+        assert np.array_equal(merged.starts, by_key.starts)
+        assert np.array_equal(merged.keys, by_key.keys)
