@@ -867,13 +867,35 @@ def _publish(raw: Sequence[Block], labels: _Labels) -> pl.DataFrame:
         return pl.Series(name, flat(name), dtype=pl.Float64, nan_to_null=True)
 
     expected = flat("expected")  # NaN where no one was listed as expected: coverage unknown
+    # The label columns are gathers of small code tables, all in one select (Polars runs them
+    # on every core).
+    positions = pl.DataFrame(
+        [
+            pl.Series("_ind", ind),
+            pl.Series("_unit", unit),
+            pl.Series("_period", period),
+            pl.Series("_flag", flag),
+        ]
+    )
+    period_table = {
+        "period": pl.Series("period", [x[0] for x in rows], dtype=pl.String),
+        "period_kind": pl.Series("period_kind", [x[1] for x in rows], dtype=PERIOD_KINDS),
+        "year": pl.Series("year", [x[2] for x in rows], dtype=pl.Int64),
+    }
+    labelled = positions.select(
+        pl.lit(codes).gather(pl.col("_ind")).alias("indicator"),
+        pl.lit(labels.units).gather(pl.col("_unit")).alias("org_unit"),
+        pl.lit(labels.levels).gather(pl.col("_unit")).alias("level"),
+        *[pl.lit(table).gather(pl.col("_period")).alias(name) for name, table in period_table.items()],
+        pl.lit(_FLAG_CODES).gather(pl.col("_flag")).alias("flag"),
+    )
     columns: dict[str, pl.Series] = {
-        "indicator": codes.gather(ind).alias("indicator"),
-        "org_unit": labels.units.gather(unit),
-        "level": labels.levels.gather(unit),
-        "period": pl.Series("period", [x[0] for x in rows], dtype=pl.String).gather(period),
-        "period_kind": pl.Series("period_kind", [x[1] for x in rows], dtype=PERIOD_KINDS).gather(period),
-        "year": pl.Series("year", [x[2] for x in rows], dtype=pl.Int64).gather(period),
+        "indicator": labelled["indicator"],
+        "org_unit": labelled["org_unit"],
+        "level": labelled["level"],
+        "period": labelled["period"],
+        "period_kind": labelled["period_kind"],
+        "year": labelled["year"],
         "numerator": nullable("numerator"),
         "denominator": nullable("denominator"),
         "value": nullable("value"),
@@ -881,7 +903,7 @@ def _publish(raw: Sequence[Block], labels: _Labels) -> pl.DataFrame:
         "expected": pl.Series("expected", expected, dtype=pl.Float64, nan_to_null=True).cast(pl.Int64),
         "coverage": nullable("coverage"),
         "provisional": pl.Series("provisional", provisional, dtype=pl.Boolean),
-        "flag": _FLAG_CODES.gather(flag.astype(np.uint32)).alias("flag"),
+        "flag": labelled["flag"],
     }
     n = len(ind)
     note = pl.repeat(None, n, dtype=pl.String, eager=True).alias("note")
