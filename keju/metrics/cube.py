@@ -160,6 +160,7 @@ class FormCube:
         self._bases: dict[tuple[str | None, tuple[Filter, ...]], Floats] = {}
         self._filtered_keys: dict[tuple[Filter, ...], Ints] = {}
         self._class_keys: dict[tuple[tuple[Filter, ...], ...], Ints] = {}
+        self._kept: dict[tuple[Filter, ...], tuple[Ints, Ints, Ints]] = {}
         self._matching: _Matching | None = None
         self._non_finite: set[str] = set()
         self._stale = False
@@ -177,6 +178,7 @@ class FormCube:
 
     def _keys(self) -> None:
         self._row_at: Ints | npt.NDArray[np.int32] | None = None
+        self._kept = {}  # rows kept by each filter, per run: depends on the runs
         f = self.frame
         district_col = "district" if "district" in f.columns else "org"
         if district_col not in f.columns:
@@ -565,7 +567,7 @@ class FormCube:
             return cached
         values = None if field_name is None else self.values(field_name)[0]
         if self._runs is not None:
-            self._bases[(field_name, filters)] = self._sum_rows(self._weights(values, self.mask(filters)))
+            self._bases[(field_name, filters)] = self._sum_over_runs(values, filters)
             return self._bases[(field_name, filters)]
         wanted = self._wanted.get(field_name, set()) | {filters}
         filtered = tuple(sorted((f for f in wanted if f), key=str))
@@ -583,18 +585,46 @@ class FormCube:
             self._bases[(field_name, filters)] = self._bincount(self._filtered_key(filters), values)
         return self._bases[(field_name, filters)]
 
-    @staticmethod
-    def _weights(values: Floats | None, mask: Bools | None) -> Floats | None:
-        """Per-row weights of a run sum: the column, times the filter (0 or 1) when there is one."""
-        if mask is None:
-            return values
-        return mask.astype(np.float64) if values is None else values * mask
+    def _sum_over_runs(self, values: Floats | None, filters: tuple[Filter, ...]) -> Floats:
+        """Leaf × period sums over runs of a column (None: row counts) under `filters`.
+
+        A filtered column is summed over the rows the filter keeps, run by run: the kept rows
+        of each run are taken out (one gather) and summed with one reduceat, never the whole
+        column multiplied by a mask.
+        """
+        kept = self._kept_runs(filters)
+        if kept is None:
+            return self._sum_rows(values)
+        rows, starts, keys = kept
+        if not len(rows):
+            return np.zeros(self.size)
+        if values is None:
+            per_run = np.diff(np.append(starts, len(rows))).astype(np.float64)
+        else:
+            per_run = np.add.reduceat(values[rows], starts)
+        return self._bincount(keys, per_run)
+
+    def _kept_runs(self, filters: tuple[Filter, ...]) -> tuple[Ints, Ints, Ints] | None:
+        """The rows a filter keeps, where each run's kept rows start among them, and those runs' keys."""
+        mask = self.mask(filters)
+        runs = self._runs
+        if mask is None or runs is None:
+            return None
+        cached = self._kept.get(filters)
+        if cached is None:
+            rows = np.flatnonzero(mask)
+            run_of = np.searchsorted(runs.starts, rows, side="right") - 1
+            first = np.ones(len(rows), dtype=bool)
+            first[1:] = run_of[1:] != run_of[:-1]
+            starts = np.flatnonzero(first)
+            cached = self._kept[filters] = (rows, starts, runs.keys[run_of[starts]])
+        return cached
 
     def prefetch(self) -> None:
         """Sum every wanted column and filter at once, on every core (frames summed over runs).
 
-        `np.add.reduceat` and the filter products release the GIL, so the columns of a large
-        frame are summed in parallel; what is computed is what `_base` computes one by one.
+        `np.add.reduceat` and the gathers of filtered rows release the GIL, so the columns of a
+        large frame are summed in parallel; what is computed is what `_base` computes one by one.
         """
         self._fresh()
         if self._runs is None:
@@ -607,13 +637,15 @@ class FormCube:
         ]
         if len(todo) < 2:
             return
-        jobs = [(key, None if key[0] is None else self.values(key[0])[0], self.mask(key[1])) for key in todo]
-        workers = min(len(jobs), os.cpu_count() or 1)
+        workers = min(len(todo), os.cpu_count() or 1)
         if workers < 2:
             return
+        for _name, filters in todo:  # the shared inputs, made before the threads read them
+            self._kept_runs(filters)
+        jobs = [(key, None if key[0] is None else self.values(key[0])[0]) for key in todo]
         with ThreadPoolExecutor(workers) as pool:
-            sums = list(pool.map(lambda job: self._sum_rows(self._weights(job[1], job[2])), jobs))
-        for (key, _v, _m), total in zip(jobs, sums, strict=True):
+            sums = list(pool.map(lambda job: self._sum_over_runs(job[1], job[0][1]), jobs))
+        for (key, _v), total in zip(jobs, sums, strict=True):
             self._bases[key] = total
 
     def _row_weights_at(self, field_name: str | None, filters: tuple[Filter, ...], rows: Ints) -> Floats:
@@ -825,7 +857,7 @@ class FormCube:
         """
         self.frame = frame
         self._values, self._masks, self._matching = {}, {}, None
-        self._bases, self._filtered_keys, self._class_keys = {}, {}, {}
+        self._bases, self._filtered_keys, self._class_keys, self._kept = {}, {}, {}, {}
         # The row keys of the whole frame are rebuilt only when something asks for rows again
         # (a new atom, lineage); an approval itself touches only `sub`.
         self._stale = True
