@@ -61,6 +61,7 @@ _MAX_CLASS_BITS = 3
 _RUNS_MIN_ROWS = 4096
 _RUNS_MIN_LENGTH = 4
 _RUNS_SAMPLE = 65536  # rows looked at before finding the runs of a whole frame
+_MAX_THREADS = 8  # summing is bound by memory bandwidth: more threads than this gain nothing
 SUMMATIONS = ("auto", "runs", "scatter")
 # An own-quarter flow this small against the figures it is the difference of is a zero flow:
 # far above summation rounding (about 1e-16 per row added, so up to ~10,000 rows per leaf and
@@ -637,7 +638,7 @@ class FormCube:
         ]
         if len(todo) < 2:
             return
-        workers = min(len(todo), os.cpu_count() or 1)
+        workers = min(len(todo), os.cpu_count() or 1, _MAX_THREADS)
         if workers < 2:
             return
         for _name, filters in todo:  # the shared inputs, made before the threads read them
