@@ -412,7 +412,7 @@ class FormCube:
         power = np.ldexp(1.0, np.arange(self.n_base + 1))
         power[-1] = 0.0  # invalid rows weigh nothing
         placed = self._placed
-        if placed is not None and "pidx" not in self._per_row:
+        if placed is not None:  # one value per stretch, repeated
             bits = np.repeat(
                 power[np.where(placed.valid, placed.values["pidx"], self.n_base)], placed.lengths
             )
@@ -707,10 +707,13 @@ class FormCube:
         m = self._match()
         flat = own.reshape(-1)
         flat_scale = scale.reshape(-1)
-        for keys, weights in ((m.keys, m.signs), (m.orphan_keys, None)):
+        corrections = (
+            (m.keys, m.src, m.signs),  # movers and missing next quarters
+            (m.orphan_keys, self._orphan_rows, -1.0),  # no previous quarter: taken out again
+        )
+        for keys, rows, signs in corrections:
             if len(keys):
-                rows = m.src if weights is not None else self._orphan_rows
-                fix = self._bincount(keys, weights_at(rows) * (weights if weights is not None else -1.0))
+                fix = self._bincount(keys, weights_at(rows) * signs)
                 flat += fix
                 flat_scale += np.abs(fix)
         # A quarter whose year-to-date figure did not change has an own flow of exactly 0, not the
